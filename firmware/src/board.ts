@@ -1,0 +1,68 @@
+/**
+ * The board interface: everything the PDA firmware needs from the hardware it runs on.
+ * Each folder under boards/ implements it (emu for Node, esp32-* for Espruino on ESP32,
+ * espruino-linux for the Linux interpreter). The firmware never touches a board API directly,
+ * so the protocol code is identical on every board.
+ *
+ * Runs on Espruino: callbacks only (no async/await), Uint8Array for bytes.
+ */
+
+/** A TCP stream as the firmware sees it (Espruino `net` socket, or a Node socket in emu). */
+export interface Socket {
+  /** Queue bytes for sending. */
+  write(data: Uint8Array): void;
+  /** Close the stream; `onClose` fires afterwards. */
+  end(): void;
+}
+
+export interface SocketHandlers {
+  onConnect(): void;
+  onData(data: Uint8Array): void;
+  /** Fires exactly once, after a clean close or an error (`err` set). */
+  onClose(err?: string): void;
+}
+
+/** The 802.11 radio and its unicast address register (paper §5: TmpMAC). */
+export interface Radio {
+  /** True when this board can write the unicast address register (ESP32 needs a native extension). */
+  canSetMac(): boolean;
+  /** Load `mac` (6 bytes) into the unicast address register. Must be called before any traffic. */
+  setMac(mac: Uint8Array, cb: (err?: string) => void): void;
+  /** The address currently in the register (6 bytes). */
+  currentMac(): Uint8Array;
+  /** Associate with the access point; `hostname` is what DHCP would send (random per session). */
+  connect(hostname: string, cb: (err?: string) => void): void;
+  disconnect(cb: () => void): void;
+}
+
+export interface Net {
+  /** Open a TCP connection to the broker. */
+  connect(host: string, port: number, handlers: SocketHandlers): Socket;
+}
+
+/** Non-volatile key/value store (Espruino `Storage`). Only configuration and pins live here, never session data. */
+export interface Storage {
+  read(key: string): string | undefined;
+  write(key: string, value: string): void;
+  erase(key: string): void;
+  keys(): string[];
+}
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): number;
+  clearTimeout(id: number): void;
+}
+
+export interface Board {
+  /** Short board name, e.g. "emu", "esp32-devkitc". */
+  name: string;
+  radio: Radio;
+  net: Net;
+  storage: Storage;
+  clock: Clock;
+  /** Cryptographic random bytes from the board's hardware RNG (never Math.random). */
+  random(n: number): Uint8Array;
+  /** One line out on the board console (events for the host's board link). */
+  consoleWrite(line: string): void;
+}

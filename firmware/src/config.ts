@@ -1,0 +1,66 @@
+/**
+ * PDA configuration kept in the board's Storage: which broker and MSS to use, and pinned MSS identity
+ * keys (docs/protocol.md §2.3). Nothing about any session is ever written here (paper: erase every trace).
+ */
+import { fromHex, toHex } from '../../shared/src/bytes';
+import { isValidMssId } from '../../shared/src/protocol/topics';
+import type { Storage } from './board';
+
+export interface PdaConfig {
+  brokerHost: string;
+  brokerPort: number;
+  /** MSS to use; empty = the first MSS whose beacon verifies (pinned ones only, if any pin exists). */
+  mssId: string;
+  pins: { [mssId: string]: string };
+}
+
+const KEY = 'hood.cfg';
+
+export function defaultConfig(): PdaConfig {
+  return { brokerHost: '192.168.4.1', brokerPort: 1883, mssId: '', pins: {} };
+}
+
+export function loadConfig(storage: Storage): PdaConfig {
+  const c = defaultConfig();
+  const raw = storage.read(KEY);
+  if (!raw) return c;
+  let j: any;
+  try {
+    j = JSON.parse(raw);
+  } catch (e) {
+    return c;
+  }
+  if (j && typeof j.brokerHost === 'string') c.brokerHost = j.brokerHost;
+  if (j && typeof j.brokerPort === 'number' && j.brokerPort > 0 && j.brokerPort < 65536) c.brokerPort = j.brokerPort;
+  if (j && typeof j.mssId === 'string' && (j.mssId === '' || isValidMssId(j.mssId))) c.mssId = j.mssId;
+  if (j && j.pins && typeof j.pins === 'object') {
+    const ids = Object.keys(j.pins);
+    for (let i = 0; i < ids.length; i++) {
+      const v = j.pins[ids[i]];
+      if (isValidMssId(ids[i]) && typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) c.pins[ids[i]] = v;
+    }
+  }
+  return c;
+}
+
+export function saveConfig(storage: Storage, c: PdaConfig): void {
+  storage.write(KEY, JSON.stringify(c));
+}
+
+/** Pins as bytes, for beacon checks. */
+export function pinBytes(c: PdaConfig): { [mssId: string]: Uint8Array } {
+  const out: { [mssId: string]: Uint8Array } = {};
+  const ids = Object.keys(c.pins);
+  for (let i = 0; i < ids.length; i++) out[ids[i]] = fromHex(c.pins[ids[i]]);
+  return out;
+}
+
+export function hasPins(c: PdaConfig): boolean {
+  return Object.keys(c.pins).length > 0;
+}
+
+export function pinKey(c: PdaConfig, mssId: string, key: Uint8Array): void {
+  if (!isValidMssId(mssId)) throw new Error('invalid MSS id');
+  if (key.length !== 32) throw new Error('identity key must be 32 bytes');
+  c.pins[mssId] = toHex(key);
+}

@@ -1,0 +1,467 @@
+/**
+ * Bob's anonymous session: ONE explicit state machine (docs/protocol.md §8.1).
+ *
+ *   off --start--> listening --beacon ok--> joining --ACCEPT--> in_session --end/BYE--> closing --> wiped
+ *                      ^                        |  REFUSE(TmpMAC in use): new attempt, new TmpMAC
+ *                      +------------------------+  timeout (no answer, e.g. K_BD collision): new K_BD
+ *
+ * Paper §5: before ANY traffic the TmpMAC is loaded into the unicast address register; the burned-in
+ * address is never used in anonymous mode (a board that cannot write the register is refused).
+ * Paper step 8: at the end every secret (K_BD, derived keys, TmpId, TmpMAC, buffers) is overwritten,
+ * not just dropped, and nothing of the session is restored or stored.
+ *
+ * Runs on Espruino: callbacks, no Map/Set/async; all secrets are Uint8Arrays registered in `secrets`.
+ */
+import { equalBytes, isAllZero, toHex, utf8Encode, wipe } from '../../shared/src/bytes';
+import { checkPin, decodeBeacon, verifyBeaconSignature, type Beacon } from '../../shared/src/protocol/beacon';
+import { DIR_DOWN, DIR_UP, decodeCellHeader, openSession, sealJoin, sealSession, sessionCapacity } from '../../shared/src/protocol/cells';
+import {
+  BYE_NORMAL,
+  CHANNEL_ECHO,
+  JOIN_NONCE_LEN,
+  KBD_LEN,
+  KIND_SESSION,
+  MSG_ACCEPT,
+  MSG_BYE,
+  MSG_DATA,
+  MSG_JOIN,
+  MSG_REFUSE,
+  MSG_REKEY,
+  MSG_REKEYED,
+  MSG_RENEW,
+  REFUSE_STALE_BEACON,
+  REFUSE_TMPMAC_IN_USE,
+} from '../../shared/src/protocol/constants';
+import { maxDataPayload, type Message } from '../../shared/src/protocol/messages';
+import { ReplayWindow } from '../../shared/src/protocol/replay-window';
+import { deriveSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
+import { ANY_BEACON_TOPIC, beaconTopic, downTopic, mssIdFromBeaconTopic, upTopic } from '../../shared/src/protocol/topics';
+import { formatMac, newTmpMac } from '../../shared/src/tmpmac';
+import type { Board } from './board';
+import { hasPins, pinBytes, type PdaConfig } from './config';
+import type { EventSink } from './events';
+import { MqttClient } from './mqtt/client';
+
+export type State = 'off' | 'listening' | 'joining' | 'in_session' | 'closing' | 'wiped';
+
+/** The only transitions the machine makes; anything else is a bug and is refused. */
+const TRANSITIONS: { [from: string]: State[] } = {
+  off: ['listening', 'wiped'],
+  listening: ['joining', 'closing', 'wiped'],
+  joining: ['listening', 'in_session', 'closing', 'wiped'],
+  in_session: ['closing', 'wiped'],
+  closing: ['wiped'],
+  wiped: ['listening'],
+};
+
+export interface SessionLimits {
+  maxAttempts: number;
+  joinTimeoutMs: number;
+  byeTimeoutMs: number;
+}
+
+const DEFAULT_LIMITS: SessionLimits = { maxAttempts: 4, joinTimeoutMs: 15000, byeTimeoutMs: 3000 };
+
+interface Keyset {
+  kbd: Uint8Array;
+  keys: SessionKeys;
+  topic: string;
+  window: ReplayWindow;
+}
+
+export class PdaSession {
+  state: State = 'off';
+  /** Every secret buffer of the current session, so wipe() can overwrite all of them. */
+  secrets: Uint8Array[] = [];
+  rejected: { [reason: string]: number } = {};
+
+  private board: Board;
+  private cfg: PdaConfig;
+  private emit: EventSink;
+  private limits: SessionLimits;
+  private mqtt: MqttClient | null = null;
+  private attempt = 0;
+  private startedAt = 0;
+  private timer = -1;
+  private keepalive = -1;
+  private tmpMac: Uint8Array | null = null;
+  private tmpIdBytes: Uint8Array | null = null;
+  private beacon: Beacon | null = null;
+  private verifiedSigned: Uint8Array | null = null;
+  private cur: Keyset | null = null;
+  private pending: Keyset | null = null;
+  private upSeq = 0;
+  private lastUpAt = 0;
+  private idleTimeoutSec = 0;
+
+  constructor(board: Board, cfg: PdaConfig, emit: EventSink, limits?: Partial<SessionLimits>) {
+    this.board = board;
+    this.cfg = cfg;
+    this.emit = emit;
+    this.limits = { maxAttempts: DEFAULT_LIMITS.maxAttempts, joinTimeoutMs: DEFAULT_LIMITS.joinTimeoutMs, byeTimeoutMs: DEFAULT_LIMITS.byeTimeoutMs };
+    if (limits) {
+      const ks = Object.keys(limits);
+      for (let i = 0; i < ks.length; i++) (this.limits as any)[ks[i]] = (limits as any)[ks[i]];
+    }
+  }
+
+  private go(to: State): void {
+    const ok = TRANSITIONS[this.state];
+    if (ok.indexOf(to) < 0) throw new Error('bad transition ' + this.state + ' -> ' + to);
+    this.state = to;
+    this.emit({ ev: 'state', state: to });
+  }
+
+  private secret(b: Uint8Array): Uint8Array {
+    this.secrets.push(b);
+    return b;
+  }
+
+  private count(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] || 0) + 1;
+    this.emit({ ev: 'rejected', reason: reason });
+  }
+
+  /** Begin an anonymous session (paper §2.4 anonymous mode). */
+  start(): void {
+    if (this.state !== 'off' && this.state !== 'wiped') throw new Error('session already running (' + this.state + ')');
+    if (!this.board.radio.canSetMac()) {
+      // Fail closed: without a writable address register the burned-in MAC would go on the air.
+      this.emit({ ev: 'error', code: 'no_mac_write', msg: 'anonymous mode refused: this board cannot write its MAC address register' });
+      return;
+    }
+    this.attempt = 0;
+    this.startedAt = this.board.clock.now();
+    this.secrets = [];
+    this.newAttempt();
+  }
+
+  private newAttempt(): void {
+    this.attempt++;
+    if (this.attempt > this.limits.maxAttempts) return this.fail('join failed after ' + this.limits.maxAttempts + ' attempts');
+    const self = this;
+    const mac = this.secret(newTmpMac(this.board.random));
+    this.tmpMac = mac;
+    this.board.radio.setMac(mac, function (err) {
+      if (err) return self.fail('cannot load TmpMAC: ' + err);
+      // Verify the register really holds the TmpMAC before the radio sends anything.
+      if (!equalBytes(self.board.radio.currentMac(), mac)) return self.fail('MAC register does not hold the TmpMAC');
+      const hostname = 'h' + toHex(self.board.random(6));
+      self.board.radio.connect(hostname, function (err2) {
+        if (err2) return self.fail('radio: ' + err2);
+        self.connectBroker();
+      });
+    });
+  }
+
+  private connectBroker(): void {
+    const self = this;
+    const clientId = 'c' + toHex(this.board.random(9));
+    const m = new MqttClient(this.board.net, this.board.clock, {
+      host: this.cfg.brokerHost,
+      port: this.cfg.brokerPort,
+      clientId: clientId,
+      keepaliveSec: 30,
+      maxPacket: 8192,
+    });
+    this.mqtt = m;
+    m.onMessage(function (topic, payload) {
+      self.onMessage(topic, payload);
+    });
+    m.onClose(function (err) {
+      if (self.mqtt !== m) return;
+      self.mqtt = null;
+      if (self.state !== 'wiped' && self.state !== 'off') self.fail('broker connection lost' + (err ? ': ' + err : ''));
+    });
+    m.connect(function (err) {
+      if (err) return self.fail('broker: ' + err);
+      self.emit({ ev: 'connected', tmpMac: formatMac(self.tmpMac!), clientId: clientId, attempt: self.attempt });
+      self.go('listening');
+      const t = self.cfg.mssId ? beaconTopic(self.cfg.mssId) : ANY_BEACON_TOPIC;
+      m.subscribe(t, function (e) {
+        if (e) self.fail('subscribe beacon: ' + e);
+      });
+    });
+  }
+
+  private onMessage(topic: string, payload: Uint8Array): void {
+    try {
+      if (this.state === 'listening' && mssIdFromBeaconTopic(topic)) return this.onBeacon(topic, payload);
+      if (this.cur && topic === this.cur.topic) return this.onDown(this.cur, payload);
+      if (this.pending && topic === this.pending.topic) return this.onDown(this.pending, payload);
+    } catch (e) {
+      this.count((e as any).reason || 'error');
+    }
+  }
+
+  private onBeacon(topic: string, payload: Uint8Array): void {
+    if (payload.length === 0) return; // beacon withdrawn
+    const b = decodeBeacon(payload);
+    if (b.mssId !== mssIdFromBeaconTopic(topic)) return this.count('beacon_topic_mismatch');
+    const pin = checkPin(pinBytes(this.cfg), b);
+    if (pin === 'mismatch') {
+      this.emit({ ev: 'error', code: 'pin_mismatch', msg: 'beacon of ' + b.mssId + ' has an identity key other than the pinned one; refused' });
+      return this.count('pin_mismatch');
+    }
+    if (pin === 'unpinned' && hasPins(this.cfg)) return this.count('unpinned_mss');
+    // Verify only when the signed part changed (Ed25519 on Espruino costs seconds).
+    if (!this.verifiedSigned || !equalBytes(this.verifiedSigned, b.signed)) {
+      if (!verifyBeaconSignature(b)) return this.count('bad_beacon_signature');
+      this.verifiedSigned = b.signed;
+    }
+    this.beacon = b;
+    this.emit({ ev: 'beacon', mssId: b.mssId, identityKey: toHex(b.identityKey), pinned: pin === 'pinned', cellSize: b.cellSize });
+    this.join();
+  }
+
+  private newKeyset(): Keyset {
+    const kbd = this.secret(this.board.random(KBD_LEN));
+    const keys = deriveSessionKeys(kbd);
+    this.secret(keys.upKey);
+    this.secret(keys.downKey);
+    this.secret(keys.upTag);
+    this.secret(keys.downTag);
+    return { kbd: kbd, keys: keys, topic: downTopic(this.beacon!.mssId, keys.downTag), window: new ReplayWindow() };
+  }
+
+  /** Paper step 2: JOIN = {K_BD, proposed TmpMAC, nonce} sealed to the MSS key from the beacon. */
+  private join(): void {
+    const self = this;
+    const b = this.beacon!;
+    this.dropKeyset(this.cur);
+    const ks = this.newKeyset();
+    this.cur = ks;
+    this.upSeq = 0;
+    this.go('joining');
+    this.mqtt!.subscribe(ks.topic, function (err) {
+      if (err) return self.fail('subscribe downlink: ' + err);
+      if (self.cur !== ks || self.state !== 'joining') return;
+      const nonce = self.secret(self.board.random(JOIN_NONCE_LEN));
+      const cell = sealJoin(b.boxKey, { type: MSG_JOIN, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce }, b.cellSize, self.board.random(32));
+      self.mqtt!.publish(upTopic(b.mssId), cell);
+      self.setTimer(self.limits.joinTimeoutMs, function () {
+        // No answer: lost, or our K_BD collided (the MSS does not answer the newcomer). New K_BD.
+        self.emit({ ev: 'join_timeout', attempt: self.attempt });
+        self.attempt++;
+        if (self.attempt > self.limits.maxAttempts) return self.fail('no answer to JOIN');
+        self.go('listening');
+        self.join();
+      });
+    });
+  }
+
+  private onDown(ks: Keyset, cell: Uint8Array): void {
+    const h = decodeCellHeader(cell, this.beacon!.cellSize);
+    if (h.kind !== KIND_SESSION) return this.count('bad_kind');
+    if (!equalBytes(h.tag, ks.keys.downTag)) return this.count('bad_tag');
+    const w = ks.window.check(h.seq);
+    if (w !== 'ok') return this.count(w);
+    const m = openSession(ks.keys.downKey, cell, h.seq, DIR_DOWN);
+    ks.window.accept(h.seq);
+    this.dispatch(ks, m);
+  }
+
+  private dispatch(ks: Keyset, m: Message): void {
+    const self = this;
+    if (this.state === 'joining' && ks === this.cur) {
+      if (m.type === MSG_ACCEPT) {
+        this.clearTimer();
+        this.tmpIdBytes = this.secret(utf8Encode(m.tmpId));
+        this.idleTimeoutSec = m.idleTimeoutSec;
+        this.go('in_session');
+        this.lastUpAt = this.board.clock.now();
+        this.scheduleKeepalive();
+        this.emit({
+          ev: 'joined',
+          tmpId: m.tmpId,
+          tmpMac: formatMac(this.tmpMac!),
+          joinMs: this.board.clock.now() - this.startedAt,
+          attempts: this.attempt,
+          idleTimeoutSec: m.idleTimeoutSec,
+          maxSessionSec: m.maxSessionSec,
+        });
+        return;
+      }
+      if (m.type === MSG_REFUSE) {
+        this.clearTimer();
+        this.emit({ ev: 'refused', reason: m.reason, text: m.text });
+        if (m.reason === REFUSE_TMPMAC_IN_USE || m.reason === REFUSE_STALE_BEACON) {
+          // Start over: new TmpMAC (so the radio re-associates), new client id, new K_BD.
+          return this.teardownTransport(function () {
+            self.wipeSecrets();
+            self.newAttempt();
+          });
+        }
+        return this.fail('refused by MSS: ' + m.text);
+      }
+      return this.count('unexpected_type');
+    }
+    if (this.state === 'in_session') {
+      if (ks === this.pending && m.type === MSG_REKEYED) {
+        const old = this.cur;
+        this.cur = ks;
+        this.pending = null;
+        this.upSeq = 0;
+        this.dropKeyset(old);
+        this.emit({ ev: 'rekeyed' });
+        return;
+      }
+      if (ks !== this.cur) return this.count('unexpected_type');
+      if (m.type === MSG_DATA) {
+        this.emit({ ev: 'data', channel: m.channel, payload: toHex(m.payload) });
+        return;
+      }
+      if (m.type === MSG_RENEW) return this.renew();
+      if (m.type === MSG_BYE) {
+        this.emit({ ev: 'bye', reason: m.reason });
+        return this.close(false);
+      }
+      return this.count('unexpected_type');
+    }
+    if (this.state === 'closing' && m.type === MSG_BYE) {
+      this.clearTimer();
+      return this.finish();
+    }
+    this.count('unexpected_type');
+  }
+
+  /** Paper step 2, K_BD collision: the MSS asked us to pick a new K_BD. */
+  private renew(): void {
+    if (this.pending) return;
+    const self = this;
+    const ks = this.newKeyset();
+    this.pending = ks;
+    this.mqtt!.subscribe(ks.topic, function (err) {
+      if (err) return self.fail('subscribe downlink: ' + err);
+      self.sendMsg({ type: MSG_REKEY, kbd: ks.kbd });
+    });
+  }
+
+  private sendMsg(m: Message): void {
+    const ks = this.cur!;
+    const cell = sealSession(ks.keys.upKey, ks.keys.upTag, this.upSeq++, DIR_UP, m, this.beacon!.cellSize);
+    this.lastUpAt = this.board.clock.now();
+    this.mqtt!.publish(upTopic(this.beacon!.mssId), cell);
+  }
+
+  /** Send DATA on a channel (later issues: payment, mail). */
+  send(channel: number, payload: Uint8Array): void {
+    if (this.state !== 'in_session') throw new Error('no session');
+    if (payload.length > maxDataPayload(sessionCapacity(this.beacon!.cellSize))) throw new Error('payload too large for one cell');
+    this.sendMsg({ type: MSG_DATA, channel: channel, payload: payload });
+  }
+
+  private scheduleKeepalive(): void {
+    const self = this;
+    const every = Math.max(1000, (this.idleTimeoutSec * 1000) / 3);
+    this.keepalive = this.board.clock.setTimeout(function () {
+      self.keepalive = -1;
+      if (self.state !== 'in_session') return;
+      if (self.board.clock.now() - self.lastUpAt >= every) self.sendMsg({ type: MSG_DATA, channel: CHANNEL_ECHO, payload: new Uint8Array(0) });
+      self.scheduleKeepalive();
+    }, every);
+  }
+
+  /** End the session (paper step 8): BYE, wait for the MSS's BYE, then erase everything. */
+  end(): void {
+    if (this.state === 'in_session') return this.close(true);
+    if (this.state === 'off' || this.state === 'wiped' || this.state === 'closing') return;
+    this.close(false);
+  }
+
+  private close(sayBye: boolean): void {
+    const self = this;
+    this.clearTimer();
+    this.go('closing');
+    if (sayBye && this.mqtt) {
+      this.sendMsg({ type: MSG_BYE, reason: BYE_NORMAL });
+      this.setTimer(this.limits.byeTimeoutMs, function () {
+        self.finish();
+      });
+    } else this.finish();
+  }
+
+  private finish(): void {
+    const self = this;
+    this.teardownTransport(function () {
+      self.wipeAll();
+    });
+  }
+
+  private fail(msg: string): void {
+    this.emit({ ev: 'error', code: 'session_failed', msg: msg });
+    const self = this;
+    this.teardownTransport(function () {
+      self.wipeAll();
+    });
+  }
+
+  private teardownTransport(done: () => void): void {
+    const self = this;
+    this.clearTimer();
+    if (this.keepalive >= 0) this.board.clock.clearTimeout(this.keepalive);
+    this.keepalive = -1;
+    const m = this.mqtt;
+    this.mqtt = null;
+    const afterMqtt = function () {
+      if (m) m.wipe();
+      self.board.radio.disconnect(done);
+    };
+    if (m) m.end(afterMqtt);
+    else afterMqtt();
+  }
+
+  private dropKeyset(ks: Keyset | null): void {
+    if (!ks) return;
+    if (this.mqtt) this.mqtt.unsubscribe(ks.topic, function () {});
+    wipe(ks.kbd);
+    wipe(ks.keys.upKey);
+    wipe(ks.keys.downKey);
+    wipe(ks.keys.upTag);
+    wipe(ks.keys.downTag);
+    ks.window.reset();
+  }
+
+  private wipeSecrets(): void {
+    for (let i = 0; i < this.secrets.length; i++) wipe(this.secrets[i]);
+    this.cur = null;
+    this.pending = null;
+    this.tmpMac = null;
+    this.tmpIdBytes = null;
+    this.upSeq = 0;
+  }
+
+  /** True if every secret this session held is now all zero. */
+  secretsErased(): boolean {
+    for (let i = 0; i < this.secrets.length; i++) if (!isAllZero(this.secrets[i])) return false;
+    return true;
+  }
+
+  private wipeAll(): void {
+    if (this.state === 'wiped') return;
+    this.wipeSecrets();
+    this.beacon = null;
+    this.idleTimeoutSec = 0;
+    const ok = this.secretsErased() && this.cur === null && this.tmpMac === null && this.tmpIdBytes === null && this.mqtt === null;
+    const n = this.secrets.length;
+    this.secrets = [];
+    this.state = 'wiped';
+    this.emit({ ev: 'state', state: 'wiped' });
+    this.emit({ ev: 'wiped', ok: ok, buffers: n });
+  }
+
+  private setTimer(ms: number, fn: () => void): void {
+    this.clearTimer();
+    const self = this;
+    this.timer = this.board.clock.setTimeout(function () {
+      self.timer = -1;
+      fn();
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer >= 0) this.board.clock.clearTimeout(this.timer);
+    this.timer = -1;
+  }
+}
+

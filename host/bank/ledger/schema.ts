@@ -1,0 +1,50 @@
+/**
+ * SQLite schema of the bank ledger. Amounts are INTEGER (whole units of the keyset unit).
+ *
+ * Double-spend protection lives here: `spent.y` and `promises.b_` are primary keys, so two racing
+ * transactions cannot both spend one proof or both sign one blinded message, whatever the code
+ * above does. CHECK constraints keep balances non-negative.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS keysets (
+  id TEXT PRIMARY KEY, unit TEXT NOT NULL, idx INTEGER NOT NULL,
+  active INTEGER NOT NULL CHECK (active IN (0, 1)), input_fee_ppk INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (unit, idx));
+CREATE TABLE IF NOT EXISTS accounts (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL,
+  balance INTEGER NOT NULL CHECK (balance >= 0), created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS account_entries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, account_id TEXT NOT NULL REFERENCES accounts(id),
+  delta INTEGER NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('deposit', 'mint_quote', 'melt')),
+  ref TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS operations (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('swap', 'mint', 'melt')),
+  in_total INTEGER NOT NULL, out_total INTEGER NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS spent (
+  y TEXT PRIMARY KEY, amount INTEGER NOT NULL CHECK (amount > 0),
+  keyset_id TEXT NOT NULL REFERENCES keysets(id), op_id TEXT NOT NULL REFERENCES operations(id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS spent_op ON spent(op_id);
+CREATE TABLE IF NOT EXISTS promises (
+  b_ TEXT PRIMARY KEY, amount INTEGER NOT NULL CHECK (amount > 0),
+  keyset_id TEXT NOT NULL REFERENCES keysets(id), c_ TEXT NOT NULL, dleq_e TEXT NOT NULL,
+  dleq_s TEXT NOT NULL, op_id TEXT NOT NULL REFERENCES operations(id), pos INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS promises_op ON promises(op_id, pos);
+CREATE TABLE IF NOT EXISTS mint_quotes (
+  id TEXT PRIMARY KEY, amount INTEGER NOT NULL CHECK (amount > 0), unit TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('UNPAID', 'PAID', 'ISSUED')), expiry INTEGER NOT NULL,
+  payer TEXT REFERENCES accounts(id), outputs_key TEXT, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS melt_quotes (
+  id TEXT PRIMARY KEY, amount INTEGER NOT NULL CHECK (amount > 0), unit TEXT NOT NULL,
+  account_id TEXT NOT NULL REFERENCES accounts(id), request TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('UNPAID', 'PAID')), expiry INTEGER NOT NULL,
+  inputs_key TEXT, created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS totals (
+  id INTEGER PRIMARY KEY CHECK (id = 1), issued INTEGER NOT NULL, spent INTEGER NOT NULL,
+  outstanding INTEGER NOT NULL, deposits INTEGER NOT NULL);
+INSERT OR IGNORE INTO totals (id, issued, spent, outstanding, deposits) VALUES (1, 0, 0, 0, 0);
+`;

@@ -1,0 +1,337 @@
+/**
+ * LedgerStore on SQLite (better-sqlite3): WAL journal, synchronous=FULL (a commit is on disk
+ * before the HTTP answer leaves), every mutation one BEGIN IMMEDIATE transaction. better-sqlite3
+ * is synchronous, so in one process transactions never interleave; across processes the write
+ * lock (busy_timeout) and the UNIQUE keys serialize them.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SCHEMA, SCHEMA_VERSION } from './schema';
+import {
+  StoreError,
+  type AccountRow,
+  type AuditReport,
+  type IssuedOutput,
+  type KeysetRow,
+  type LedgerStore,
+  type MeltQuoteRow,
+  type MintQuoteRow,
+  type OpResult,
+  type SpentInput,
+} from './store';
+
+type Row = Record<string, any>;
+
+function isUniqueViolation(e: unknown): boolean {
+  const code = (e as { code?: string }).code || '';
+  return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function sum(outs: { amount: number }[]): number {
+  let s = 0;
+  for (const o of outs) s += o.amount;
+  return s;
+}
+
+function accountFromRow(r: Row): AccountRow {
+  return { id: r.id, name: r.name, tokenHash: r.token_hash, balance: r.balance, createdAt: r.created_at };
+}
+
+function mintQuoteFromRow(r: Row): MintQuoteRow {
+  return { id: r.id, amount: r.amount, unit: r.unit, state: r.state, expiry: r.expiry, payerAccountId: r.payer };
+}
+
+function meltQuoteFromRow(r: Row): MeltQuoteRow {
+  return { id: r.id, amount: r.amount, unit: r.unit, accountId: r.account_id, request: r.request, state: r.state, expiry: r.expiry };
+}
+
+function outputFromRow(r: Row): IssuedOutput {
+  return { B_: r.b_, amount: r.amount, keysetId: r.keyset_id, C_: r.c_, dleqE: r.dleq_e, dleqS: r.dleq_s };
+}
+
+export class SqliteLedgerStore implements LedgerStore {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as Row | undefined;
+    if (!v) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    else if (Number(v.value) !== SCHEMA_VERSION) throw new Error('ledger schema version ' + v.value + ' not supported');
+  }
+
+  /** Run fn in BEGIN IMMEDIATE ... COMMIT (rolled back if it throws). */
+  private tx<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  async listKeysets(): Promise<KeysetRow[]> {
+    const rows = this.db.prepare('SELECT * FROM keysets ORDER BY unit, idx').all() as Row[];
+    return rows.map((r) => ({ id: r.id, unit: r.unit, index: r.idx, active: r.active === 1, inputFeePpk: r.input_fee_ppk }));
+  }
+
+  async addKeyset(row: KeysetRow, makeOnlyActive: boolean): Promise<void> {
+    this.tx(() => {
+      if (makeOnlyActive) this.db.prepare('UPDATE keysets SET active = 0 WHERE unit = ?').run(row.unit);
+      this.db
+        .prepare('INSERT INTO keysets (id, unit, idx, active, input_fee_ppk) VALUES (?, ?, ?, ?, ?)')
+        .run(row.id, row.unit, row.index, row.active ? 1 : 0, row.inputFeePpk);
+    });
+  }
+
+  async createAccount(id: string, name: string, tokenHash: string, now: number): Promise<AccountRow> {
+    try {
+      this.db
+        .prepare('INSERT INTO accounts (id, name, token_hash, balance, created_at) VALUES (?, ?, ?, 0, ?)')
+        .run(id, name, tokenHash, now);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new StoreError('account_exists', 'account name already taken');
+      throw e;
+    }
+    return { id, name, tokenHash, balance: 0, createdAt: now };
+  }
+
+  async getAccount(id: string): Promise<AccountRow | null> {
+    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    return r ? accountFromRow(r) : null;
+  }
+
+  async getAccountByName(name: string): Promise<AccountRow | null> {
+    const r = this.db.prepare('SELECT * FROM accounts WHERE name = ?').get(name) as Row | undefined;
+    return r ? accountFromRow(r) : null;
+  }
+
+  async creditAccount(id: string, amount: number, ref: string, now: number): Promise<number> {
+    return this.tx(() => {
+      const r = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(amount, id);
+      if (r.changes !== 1) throw new StoreError('account_unknown');
+      this.db
+        .prepare("INSERT INTO account_entries (account_id, delta, kind, ref, at) VALUES (?, ?, 'deposit', ?, ?)")
+        .run(id, amount, ref, now);
+      this.db.prepare('UPDATE totals SET deposits = deposits + ? WHERE id = 1').run(amount);
+      return (this.db.prepare('SELECT balance FROM accounts WHERE id = ?').get(id) as Row).balance as number;
+    });
+  }
+
+  async createMintQuote(q: MintQuoteRow, now: number): Promise<void> {
+    this.db
+      .prepare('INSERT INTO mint_quotes (id, amount, unit, state, expiry, payer, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)')
+      .run(q.id, q.amount, q.unit, 'UNPAID', q.expiry, now);
+  }
+
+  async getMintQuote(id: string): Promise<MintQuoteRow | null> {
+    const r = this.db.prepare('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
+    return r ? mintQuoteFromRow(r) : null;
+  }
+
+  async payMintQuote(id: string, accountId: string, now: number): Promise<OpResult<MintQuoteRow>> {
+    return this.tx(() => {
+      const r = this.db.prepare('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
+      if (!r) throw new StoreError('quote_unknown');
+      const q = mintQuoteFromRow(r);
+      if (q.state !== 'UNPAID') return { value: q, replay: true };
+      if (q.expiry <= now) throw new StoreError('quote_expired');
+      const d = this.db
+        .prepare('UPDATE accounts SET balance = balance - ? WHERE id = ? AND balance >= ?')
+        .run(q.amount, accountId, q.amount);
+      if (d.changes !== 1) {
+        const exists = this.db.prepare('SELECT 1 FROM accounts WHERE id = ?').get(accountId);
+        throw new StoreError(exists ? 'insufficient_funds' : 'account_unknown');
+      }
+      this.db
+        .prepare("INSERT INTO account_entries (account_id, delta, kind, ref, at) VALUES (?, ?, 'mint_quote', ?, ?)")
+        .run(accountId, -q.amount, q.id, now);
+      this.db.prepare("UPDATE mint_quotes SET state = 'PAID', payer = ? WHERE id = ?").run(accountId, id);
+      return { value: { ...q, state: 'PAID', payerAccountId: accountId }, replay: false };
+    });
+  }
+
+  private insertOutputs(opId: string, outputs: IssuedOutput[]): void {
+    const ins = this.db.prepare(
+      'INSERT INTO promises (b_, amount, keyset_id, c_, dleq_e, dleq_s, op_id, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    try {
+      for (let i = 0; i < outputs.length; i++) {
+        const o = outputs[i];
+        ins.run(o.B_, o.amount, o.keysetId, o.C_, o.dleqE, o.dleqS, opId, i);
+      }
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new StoreError('already_signed', 'outputs already signed');
+      throw e;
+    }
+  }
+
+  private insertInputs(opId: string, inputs: SpentInput[]): void {
+    const ins = this.db.prepare('INSERT INTO spent (y, amount, keyset_id, op_id) VALUES (?, ?, ?, ?)');
+    try {
+      for (const p of inputs) ins.run(p.Y, p.amount, p.keysetId, opId);
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new StoreError('already_spent', 'proofs already spent');
+      throw e;
+    }
+  }
+
+  private outputsOf(opId: string): IssuedOutput[] {
+    return (this.db.prepare('SELECT * FROM promises WHERE op_id = ? ORDER BY pos').all(opId) as Row[]).map(outputFromRow);
+  }
+
+  async issueMintQuote(id: string, outputsKey: string, outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>> {
+    return this.tx(() => {
+      const r = this.db.prepare('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
+      if (!r) throw new StoreError('quote_unknown');
+      const opId = 'mint:' + id;
+      if (r.state === 'ISSUED') {
+        if (r.outputs_key === outputsKey) return { value: this.outputsOf(opId), replay: true };
+        throw new StoreError('quote_issued');
+      }
+      if (r.state !== 'PAID') throw new StoreError('quote_not_paid');
+      const total = sum(outputs);
+      if (total !== r.amount) throw new Error('issueMintQuote: outputs do not match quote amount');
+      this.db.prepare("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'mint', 0, ?, ?)").run(opId, total, now);
+      this.insertOutputs(opId, outputs);
+      this.db.prepare("UPDATE mint_quotes SET state = 'ISSUED', outputs_key = ? WHERE id = ?").run(outputsKey, id);
+      this.db.prepare('UPDATE totals SET issued = issued + ?, outstanding = outstanding + ? WHERE id = 1').run(total, total);
+      return { value: outputs, replay: false };
+    });
+  }
+
+  async createMeltQuote(q: MeltQuoteRow, now: number): Promise<void> {
+    this.db
+      .prepare('INSERT INTO melt_quotes (id, amount, unit, account_id, request, state, expiry, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(q.id, q.amount, q.unit, q.accountId, q.request, 'UNPAID', q.expiry, now);
+  }
+
+  async getMeltQuote(id: string): Promise<MeltQuoteRow | null> {
+    const r = this.db.prepare('SELECT * FROM melt_quotes WHERE id = ?').get(id) as Row | undefined;
+    return r ? meltQuoteFromRow(r) : null;
+  }
+
+  async payMeltQuote(id: string, inputsKey: string, inputs: SpentInput[], now: number): Promise<OpResult<MeltQuoteRow>> {
+    return this.tx(() => {
+      const r = this.db.prepare('SELECT * FROM melt_quotes WHERE id = ?').get(id) as Row | undefined;
+      if (!r) throw new StoreError('quote_unknown');
+      const q = meltQuoteFromRow(r);
+      if (q.state === 'PAID') {
+        if (r.inputs_key === inputsKey) return { value: q, replay: true };
+        throw new StoreError('quote_paid');
+      }
+      if (q.expiry <= now) throw new StoreError('quote_expired');
+      const total = sum(inputs);
+      if (total !== q.amount) throw new Error('payMeltQuote: inputs do not match quote amount');
+      const opId = 'melt:' + id;
+      this.db.prepare("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'melt', ?, 0, ?)").run(opId, total, now);
+      this.insertInputs(opId, inputs);
+      const c = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(total, q.accountId);
+      if (c.changes !== 1) throw new StoreError('account_unknown');
+      this.db
+        .prepare("INSERT INTO account_entries (account_id, delta, kind, ref, at) VALUES (?, ?, 'melt', ?, ?)")
+        .run(q.accountId, total, id, now);
+      this.db.prepare("UPDATE melt_quotes SET state = 'PAID', inputs_key = ? WHERE id = ?").run(inputsKey, id);
+      this.db.prepare('UPDATE totals SET spent = spent + ?, outstanding = outstanding - ? WHERE id = 1').run(total, total);
+      return { value: { ...q, state: 'PAID' }, replay: false };
+    });
+  }
+
+  async swap(opKey: string, inputs: SpentInput[], outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>> {
+    return this.tx(() => {
+      const prior = this.db.prepare("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
+      if (prior) return { value: this.outputsOf(opKey), replay: true };
+      const inTotal = sum(inputs);
+      const outTotal = sum(outputs);
+      if (inTotal !== outTotal) throw new Error('swap: not balanced');
+      this.db.prepare("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'swap', ?, ?, ?)").run(opKey, inTotal, outTotal, now);
+      this.insertInputs(opKey, inputs);
+      this.insertOutputs(opKey, outputs);
+      this.db.prepare('UPDATE totals SET issued = issued + ?, spent = spent + ? WHERE id = 1').run(outTotal, inTotal);
+      return { value: outputs, replay: false };
+    });
+  }
+
+  async spentYs(Ys: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    const q = this.db.prepare('SELECT 1 FROM spent WHERE y = ?');
+    for (const y of Ys) if (q.get(y)) out.add(y);
+    return out;
+  }
+
+  async audit(): Promise<AuditReport> {
+    // One read transaction: a consistent snapshot even while the bank writes.
+    return this.db.transaction(() => this.auditNow())();
+  }
+
+  private auditNow(): AuditReport {
+    const one = (sql: string, ...args: unknown[]): number => {
+      const r = this.db.prepare(sql).get(...args) as Row;
+      return Number(Object.values(r)[0] ?? 0);
+    };
+    const problems: string[] = [];
+    const issued = one('SELECT COALESCE(SUM(amount), 0) FROM promises');
+    const spent = one('SELECT COALESCE(SUM(amount), 0) FROM spent');
+    const mintedIssued = one("SELECT COALESCE(SUM(amount), 0) FROM mint_quotes WHERE state = 'ISSUED'");
+    const mintedPaid = one("SELECT COALESCE(SUM(amount), 0) FROM mint_quotes WHERE state = 'PAID'");
+    const melted = one("SELECT COALESCE(SUM(amount), 0) FROM melt_quotes WHERE state = 'PAID'");
+    const outstanding = mintedIssued - melted;
+    const accountsTotal = one('SELECT COALESCE(SUM(balance), 0) FROM accounts');
+    const deposits = one("SELECT COALESCE(SUM(delta), 0) FROM account_entries WHERE kind = 'deposit'");
+
+    if (issued !== outstanding + spent) problems.push(`issued ${issued} != outstanding ${outstanding} + spent ${spent}`);
+    if (outstanding < 0) problems.push(`negative outstanding ${outstanding}`);
+    if (deposits !== accountsTotal + mintedPaid + outstanding) {
+      problems.push(`deposits ${deposits} != accounts ${accountsTotal} + paid quotes ${mintedPaid} + outstanding ${outstanding}`);
+    }
+    const badAccounts = this.db
+      .prepare(
+        'SELECT a.id FROM accounts a LEFT JOIN (SELECT account_id, SUM(delta) s FROM account_entries GROUP BY account_id) e ' +
+          'ON e.account_id = a.id WHERE a.balance != COALESCE(e.s, 0)',
+      )
+      .all() as Row[];
+    for (const a of badAccounts) problems.push('account ' + a.id + ' balance != sum of its entries');
+    const badOps = this.db
+      .prepare(
+        `SELECT o.id, o.kind, o.in_total, o.out_total,
+           (SELECT COALESCE(SUM(amount), 0) FROM spent s WHERE s.op_id = o.id) si,
+           (SELECT COALESCE(SUM(amount), 0) FROM promises p WHERE p.op_id = o.id) po
+         FROM operations o`,
+      )
+      .all() as Row[];
+    for (const o of badOps) {
+      if (o.si !== o.in_total || o.po !== o.out_total) problems.push(`operation ${o.id}: rows do not match its totals`);
+      if (o.kind === 'swap' && o.in_total !== o.out_total) problems.push(`swap ${o.id} not balanced`);
+      if (o.kind === 'mint' && o.in_total !== 0) problems.push(`mint ${o.id} spent proofs`);
+      if (o.kind === 'melt' && o.out_total !== 0) problems.push(`melt ${o.id} issued outputs`);
+    }
+    const orphanQuotes = one(
+      "SELECT COUNT(*) FROM mint_quotes q WHERE q.state = 'ISSUED' AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.id = 'mint:' || q.id)",
+    );
+    if (orphanQuotes) problems.push(orphanQuotes + ' issued mint quotes without an operation');
+    const t = this.db.prepare('SELECT * FROM totals WHERE id = 1').get() as Row;
+    if (t.issued !== issued || t.spent !== spent || t.outstanding !== outstanding || t.deposits !== deposits) {
+      problems.push('running totals differ from the recomputed sums');
+    }
+    return {
+      ok: problems.length === 0,
+      issued,
+      spent,
+      outstanding,
+      accountsTotal,
+      deposits,
+      counts: {
+        promises: one('SELECT COUNT(*) FROM promises'),
+        spent: one('SELECT COUNT(*) FROM spent'),
+        operations: one('SELECT COUNT(*) FROM operations'),
+        accounts: one('SELECT COUNT(*) FROM accounts'),
+      },
+      problems,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Assemble a bank from a data dir: the 32-byte mint seed (created once, mode 0600) and the SQLite
+ * ledger beside it. Used by `hood bank`, by the embedded bank of the MSS and by tests.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { writeFileAtomic } from '../common/atomic-file';
+import type { Logger } from '../common/log';
+import { fromHex, toHex } from '../../shared/src/bytes';
+import { createBankServer, listen } from './http';
+import { SqliteLedgerStore } from './ledger/sqlite';
+import { Mint, type MintOptions } from './mint';
+
+export const SEED_FILE = 'mint-seed';
+export const LEDGER_FILE = 'ledger.sqlite';
+
+export function loadOrCreateSeed(dataDir: string): Uint8Array {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const path = join(dataDir, SEED_FILE);
+  if (!existsSync(path)) writeFileAtomic(path, toHex(randomBytes(32)) + '\n', 0o600);
+  const seed = fromHex(readFileSync(path, 'utf8').trim());
+  if (seed.length !== 32) throw new Error(path + ' does not hold a 32-byte hex seed');
+  return seed;
+}
+
+export async function openMint(dataDir: string, opts: Partial<Omit<MintOptions, 'store' | 'seed'>> = {}): Promise<Mint> {
+  const seed = loadOrCreateSeed(dataDir);
+  const store = new SqliteLedgerStore(join(dataDir, LEDGER_FILE));
+  try {
+    return await Mint.open({ ...opts, store, seed });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+export interface RunningBank {
+  mint: Mint;
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Open the data dir and serve it over HTTP; `port` 0 picks a free port. */
+export async function startBank(opts: { dataDir: string; host?: string; port?: number; log: Logger } & Partial<Omit<MintOptions, 'store' | 'seed'>>): Promise<RunningBank> {
+  const { dataDir, host = '127.0.0.1', port = 3338, log, ...mintOpts } = opts;
+  const mint = await openMint(dataDir, mintOpts);
+  const server = createBankServer(mint, log);
+  let addr;
+  try {
+    addr = await listen(server, host, port);
+  } catch (e) {
+    await mint.store.close();
+    throw e;
+  }
+  let closed = false;
+  return {
+    mint,
+    server,
+    url: addr.url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await mint.store.close();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** `hood build firmware`: compile firmware/ + shared/ into the one ES5 bundle every board runs. */
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { buildFirmware } from '../../build/firmware';
+import { checkEspruinoSource } from '../../build/espruino-check';
+
+export function registerBuildCommands(program: Command): void {
+  const build = program.command('build').description('build artefacts');
+  build
+    .command('firmware')
+    .description('bundle the PDA firmware to firmware/dist/hood.js (minified ES5) and check it against what Espruino has')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const r = await buildFirmware();
+      const problems = checkEspruinoSource(readFileSync(r.outFile, 'utf8'), { allow: r.shimmed });
+      const out = { ...r, espruinoProblems: problems };
+      if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
+      else {
+        process.stdout.write(`${r.outFile}: ${r.bytes} bytes (${r.gzipBytes} gzipped) in ${r.ms} ms\n`);
+        for (const p of problems) process.stdout.write(`  Espruino: ${p}\n`);
+      }
+      if (problems.length) process.exitCode = 1;
+    });
+}

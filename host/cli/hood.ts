@@ -1,0 +1,33 @@
+/** `hood`: one CLI for the MSS gateway, the demo, benchmarks and the build (more commands register themselves). */
+import { Command, CommanderError } from 'commander';
+import { registerBuildCommands } from './commands/build';
+import { registerDemoCommand } from './commands/demo';
+import { registerMssCommands } from './commands/mss';
+import { registerMssBenchCommand } from './commands/bench-mss';
+
+export function buildProgram(): Command {
+  const program = new Command('hood')
+    .description('hood: anonymous messaging from PDA-class devices — MSS gateway, bank, PDA firmware tools')
+    .showHelpAfterError()
+    .exitOverride();
+  registerMssCommands(program);
+  registerDemoCommand(program);
+  registerBuildCommands(program);
+  const bench = program.command('bench').description('benchmarks (JSON with --json); each compares against a baseline measured in the same run');
+  registerMssBenchCommand(bench);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write('hood: ' + ((e as Error).message || String(e)) + '\n');
+    process.exitCode = 1;
+  }
+}

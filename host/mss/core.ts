@@ -1,0 +1,324 @@
+/**
+ * The MSS protocol core (docs/protocol.md §7): admits sessions and handles every uplink cell.
+ * It is transport-free — cells come in through handleUp(), cells go out through the `emit` sink — so
+ * the same object serves the MQTT gateway, tests and the fuzzer. Every hostile cell ends in a counted,
+ * logged rejection and leaves the session table untouched.
+ *
+ * Paper steps: 1 beacon (beacon()), 2 JOIN with K_BD and proposed TmpMAC, 3 ACCEPT with TmpId, 8 BYE.
+ */
+import { randomBytes } from 'node:crypto';
+import { DecodeError, wipe } from '../../shared/src/bytes';
+import { base32Encode } from '../../shared/src/base32';
+import { assembleBeacon, beaconSigningInput, encodeBeaconBody, type BeaconExtension } from '../../shared/src/protocol/beacon';
+import { DIR_DOWN, DIR_UP, decodeCellHeader, openJoin, openSession, sealSession } from '../../shared/src/protocol/cells';
+import {
+  BEACON_NONCE_LEN,
+  BYE_ACK,
+  BYE_IDLE_TIMEOUT,
+  BYE_SESSION_LIMIT,
+  KIND_JOIN,
+  MSG_BYE,
+  MSG_DATA,
+  MSG_REKEY,
+  REFUSE_BAD_REQUEST,
+  REFUSE_CAPACITY,
+  REFUSE_STALE_BEACON,
+  REFUSE_TMPMAC_IN_USE,
+  TMPID_BYTES,
+  MSG_ACCEPT,
+  MSG_REFUSE,
+  MSG_RENEW,
+  MSG_REKEYED,
+  DEFAULT_CELL_SIZE,
+} from '../../shared/src/protocol/constants';
+import type { Message } from '../../shared/src/protocol/messages';
+import { ReplayWindow } from '../../shared/src/protocol/replay-window';
+import { deriveSessionKeys, wipeSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
+import { downTopic } from '../../shared/src/protocol/topics';
+import { formatMac, isValidTmpMac } from '../../shared/src/tmpmac';
+import type { Logger } from '../common/log';
+import { JoinReplayCache } from './join-replay';
+import type { MssKeys } from './keys';
+import { SessionTable, type Session } from './session-table';
+
+export interface Outbound {
+  topic: string;
+  payload: Uint8Array;
+}
+
+export interface MssConfig {
+  mssId: string;
+  cellSize: number;
+  idleTimeoutSec: number;
+  maxSessionSec: number;
+  maxSessions: number;
+  /** Extra beacon extensions (price, mints, mail domain: later issues). */
+  extensions: BeaconExtension[];
+}
+
+export const DEFAULT_MSS_CONFIG: MssConfig = {
+  mssId: 'doug',
+  cellSize: DEFAULT_CELL_SIZE,
+  idleTimeoutSec: 120,
+  maxSessionSec: 3600,
+  maxSessions: 10_000,
+  extensions: [],
+};
+
+/** What a service (a DATA channel handler) may do: answer on the session, or read its TmpId. */
+export interface ServiceContext {
+  readonly tmpId: string;
+  readonly state: Record<string, unknown>;
+  reply(channel: number, payload: Uint8Array): void;
+}
+
+export interface Service {
+  channel: number;
+  onData(ctx: ServiceContext, payload: Uint8Array): void;
+  /** Called when a session ends, so the service can release what it holds for it. */
+  onEnd?(tmpId: string): void;
+}
+
+export type UpResult =
+  | { ok: true; what: 'join' | 'data' | 'rekey' | 'bye'; tmpId?: string }
+  | { ok: false; reason: string };
+
+export interface MssStats {
+  accepted: number;
+  refused: Record<string, number>;
+  rejected: Record<string, number>;
+  ended: Record<string, number>;
+  cellsUp: number;
+  cellsDown: number;
+}
+
+const REFUSE_NAMES: Record<number, string> = {
+  [REFUSE_TMPMAC_IN_USE]: 'tmpmac_in_use',
+  [REFUSE_CAPACITY]: 'capacity',
+  [REFUSE_STALE_BEACON]: 'stale_beacon',
+  [REFUSE_BAD_REQUEST]: 'bad_request',
+};
+
+export class MssCore {
+  readonly sessions = new SessionTable();
+  readonly stats: MssStats = { accepted: 0, refused: {}, rejected: {}, ended: {}, cellsUp: 0, cellsDown: 0 };
+  private readonly replay = new JoinReplayCache();
+  private readonly services = new Map<number, Service>();
+  private signedBeacon: Uint8Array;
+  private beaconSignature: Uint8Array;
+  private beaconNonce: Uint8Array = new Uint8Array(BEACON_NONCE_LEN);
+
+  constructor(
+    private readonly keys: MssKeys,
+    readonly config: MssConfig,
+    private readonly log: Logger,
+    private readonly emit: (o: Outbound) => void,
+    private readonly now: () => number = Date.now,
+    private readonly random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n)),
+  ) {
+    this.signedBeacon = encodeBeaconBody({
+      mssId: config.mssId,
+      identityKey: keys.identityPublic,
+      boxKey: keys.boxPublic,
+      cellSize: config.cellSize,
+      issuedAt: Math.floor(this.now() / 1000),
+      extensions: config.extensions,
+    });
+    this.beaconSignature = keys.sign(beaconSigningInput(this.signedBeacon));
+  }
+
+  /** The MSS's long-term identity public key (what PDAs pin). */
+  get identityKey(): Uint8Array {
+    return this.keys.identityPublic;
+  }
+
+  addService(s: Service): void {
+    if (this.services.has(s.channel)) throw new Error('channel ' + s.channel + ' already has a service');
+    this.services.set(s.channel, s);
+  }
+
+  /** Start a new beacon epoch (fresh beacon nonce) and return the beacon to publish (retained). */
+  beacon(): Uint8Array {
+    this.beaconNonce = this.random(BEACON_NONCE_LEN);
+    this.replay.rotate(this.beaconNonce);
+    return assembleBeacon(this.signedBeacon, this.beaconSignature, this.beaconNonce);
+  }
+
+  private reject(reason: string): UpResult {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] || 0) + 1;
+    this.log.warn({ event: 'cell_rejected', reason }, 'cell rejected');
+    return { ok: false, reason };
+  }
+
+  private send(s: Session, m: Message): void {
+    const cell = sealSession(s.keys.downKey, s.keys.downTag, s.downSeq++, DIR_DOWN, m, this.config.cellSize);
+    s.cellsDown++;
+    this.stats.cellsDown++;
+    this.emit({ topic: downTopic(this.config.mssId, s.keys.downTag), payload: cell });
+  }
+
+  /** Reply to a JOIN that did not become a session: under the newcomer's keys, on its own topic. */
+  private sendOnce(keys: SessionKeys, m: Message): void {
+    const cell = sealSession(keys.downKey, keys.downTag, 0, DIR_DOWN, m, this.config.cellSize);
+    this.stats.cellsDown++;
+    this.emit({ topic: downTopic(this.config.mssId, keys.downTag), payload: cell });
+  }
+
+  handleUp(cell: unknown): UpResult {
+    this.stats.cellsUp++;
+    if (!(cell instanceof Uint8Array)) return this.reject('not_bytes');
+    try {
+      const h = decodeCellHeader(cell, this.config.cellSize);
+      return h.kind === KIND_JOIN ? this.handleJoin(cell, h.epk) : this.handleSession(cell, h.tag, h.seq);
+    } catch (e) {
+      if (e instanceof DecodeError) return this.reject(e.reason);
+      // Anything else is a bug in our own code; count it, log it, keep serving.
+      this.log.error({ event: 'cell_handler_error', err: (e as Error).message }, 'cell handler error');
+      return this.reject('internal_error');
+    }
+  }
+
+  private handleJoin(cell: Uint8Array, epk: Uint8Array): UpResult {
+    const join = openJoin(this.keys.boxSecret, this.keys.boxPublic, cell, this.config.cellSize);
+    const keys = deriveSessionKeys(join.kbd);
+    wipe(join.kbd);
+    const admitted = this.replay.admit(join.beaconNonce, epk);
+    if (admitted === 'replay') {
+      wipeSessionKeys(keys);
+      return this.reject('join_replay');
+    }
+    if (admitted === 'full') {
+      wipeSessionKeys(keys);
+      return this.reject('join_rate_limited');
+    }
+    const holder = this.sessions.findByUpTag(keys.upTag);
+    if (holder) {
+      wipeSessionKeys(keys);
+      if (admitted === 'stale_beacon') return this.reject('stale_beacon');
+      // Paper step 2: a K_BD already in use. The newcomer gets no answer (it retries with a new key after
+      // its timeout); the holder is asked to pick a new K_BD, so the two can never share a key.
+      this.send(holder, { type: MSG_RENEW });
+      this.log.warn({ event: 'kbd_collision' }, 'K_BD collision: RENEW sent to holder');
+      return this.reject('kbd_collision');
+    }
+    if (admitted === 'stale_beacon') return this.refuse(keys, REFUSE_STALE_BEACON, 'beacon expired; rejoin');
+    if (!isValidTmpMac(join.tmpMac)) return this.refuse(keys, REFUSE_BAD_REQUEST, 'TmpMAC must be unicast, locally administered');
+    if (this.sessions.tmpMacInUse(join.tmpMac)) return this.refuse(keys, REFUSE_TMPMAC_IN_USE, 'TmpMAC in use; pick another');
+    if (this.sessions.size >= this.config.maxSessions) return this.refuse(keys, REFUSE_CAPACITY, 'MSS full');
+
+    let tmpId = base32Encode(this.random(TMPID_BYTES));
+    while (this.sessions.tmpIdInUse(tmpId)) tmpId = base32Encode(this.random(TMPID_BYTES));
+    const now = this.now();
+    const s: Session = {
+      tmpId,
+      tmpMac: formatMac(join.tmpMac),
+      keys,
+      downSeq: 0,
+      upWindow: new ReplayWindow(),
+      createdAt: now,
+      lastSeenAt: now,
+      idleTimeoutMs: this.config.idleTimeoutSec * 1000,
+      expiresAt: now + this.config.maxSessionSec * 1000,
+      cellsUp: 0,
+      cellsDown: 0,
+      service: {},
+    };
+    this.sessions.add(s);
+    this.stats.accepted++;
+    this.send(s, { type: MSG_ACCEPT, tmpId, idleTimeoutSec: this.config.idleTimeoutSec, maxSessionSec: this.config.maxSessionSec });
+    this.log.info({ event: 'session_admitted', tmpId, tmpMac: s.tmpMac, sessions: this.sessions.size }, 'session admitted');
+    return { ok: true, what: 'join', tmpId };
+  }
+
+  private refuse(keys: SessionKeys, reason: number, text: string): UpResult {
+    const name = REFUSE_NAMES[reason];
+    this.stats.refused[name] = (this.stats.refused[name] || 0) + 1;
+    this.sendOnce(keys, { type: MSG_REFUSE, reason, text });
+    wipeSessionKeys(keys);
+    this.log.info({ event: 'join_refused', reason: name }, 'join refused');
+    return { ok: false, reason: 'refused_' + name };
+  }
+
+  private handleSession(cell: Uint8Array, tag: Uint8Array, seq: number): UpResult {
+    const s = this.sessions.findByUpTag(tag);
+    if (!s) return this.reject('unknown_session');
+    const w = s.upWindow.check(seq);
+    if (w !== 'ok') return this.reject(w);
+    const m = openSession(s.keys.upKey, cell, seq, DIR_UP);
+    s.upWindow.accept(seq);
+    switch (m.type) {
+      case MSG_DATA: {
+        const svc = this.services.get(m.channel);
+        if (!svc) return this.reject('unknown_channel');
+        s.lastSeenAt = this.now();
+        s.cellsUp++;
+        const ctx: ServiceContext = {
+          tmpId: s.tmpId,
+          state: s.service,
+          reply: (channel, payload) => {
+            if (this.sessions.findByTmpId(s.tmpId) === s) this.send(s, { type: MSG_DATA, channel, payload });
+          },
+        };
+        svc.onData(ctx, m.payload);
+        return { ok: true, what: 'data', tmpId: s.tmpId };
+      }
+      case MSG_REKEY: {
+        const keys = deriveSessionKeys(m.kbd);
+        wipe(m.kbd);
+        if (this.sessions.findByUpTag(keys.upTag)) {
+          wipeSessionKeys(keys);
+          return this.reject('kbd_collision');
+        }
+        this.sessions.rekey(s, keys);
+        s.lastSeenAt = this.now();
+        this.send(s, { type: MSG_REKEYED });
+        this.log.info({ event: 'session_rekeyed', tmpId: s.tmpId }, 'session rekeyed');
+        return { ok: true, what: 'rekey', tmpId: s.tmpId };
+      }
+      case MSG_BYE:
+        this.send(s, { type: MSG_BYE, reason: BYE_ACK });
+        this.end(s, 'bye');
+        return { ok: true, what: 'bye', tmpId: s.tmpId };
+      default:
+        return this.reject('unexpected_type');
+    }
+  }
+
+  private end(s: Session, why: string): void {
+    const tmpId = s.tmpId;
+    this.sessions.remove(s);
+    this.stats.ended[why] = (this.stats.ended[why] || 0) + 1;
+    for (const svc of this.services.values()) svc.onEnd?.(tmpId);
+    this.log.info({ event: 'session_ended', tmpId, why, sessions: this.sessions.size }, 'session ended');
+  }
+
+  /** Deliver DATA to the session holding `tmpId` (replies routed by TmpId). False if there is none. */
+  deliver(tmpId: string, channel: number, payload: Uint8Array): boolean {
+    const s = this.sessions.findByTmpId(tmpId);
+    if (!s) return false;
+    this.send(s, { type: MSG_DATA, channel, payload });
+    return true;
+  }
+
+  /** End sessions past their idle or absolute limit (paper step 8: the MSS times sessions out). */
+  tick(): void {
+    const now = this.now();
+    for (const s of this.sessions.all()) {
+      if (now >= s.expiresAt) {
+        this.send(s, { type: MSG_BYE, reason: BYE_SESSION_LIMIT });
+        this.end(s, 'session_limit');
+      } else if (now - s.lastSeenAt >= s.idleTimeoutMs) {
+        this.send(s, { type: MSG_BYE, reason: BYE_IDLE_TIMEOUT });
+        this.end(s, 'idle_timeout');
+      }
+    }
+  }
+
+  /** End every session (shutdown), telling each PDA. */
+  endAll(reason: number): void {
+    for (const s of this.sessions.all()) {
+      this.send(s, { type: MSG_BYE, reason });
+      this.end(s, 'shutdown');
+    }
+  }
+}

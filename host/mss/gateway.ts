@@ -1,0 +1,129 @@
+/**
+ * Doug's MSS gateway: the protocol core (core.ts) wired to an MQTT broker — the embedded aedes broker
+ * by default, or any external broker by URL. It publishes the retained beacon (rotating its nonce every
+ * beacon period), feeds every uplink cell to the core, publishes what the core emits, and runs the
+ * session timeouts.
+ */
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { BYE_SHUTDOWN } from '../../shared/src/protocol/constants';
+import { beaconTopic, upTopic } from '../../shared/src/protocol/topics';
+import type { Logger } from '../common/log';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
+import { DEFAULT_MSS_CONFIG, MssCore, type MssConfig, type Outbound } from './core';
+import { loadOrCreateMssKeys } from './keys';
+import { echoService } from './services/echo';
+
+export interface GatewayOptions {
+  dataDir: string;
+  log: Logger;
+  /** External broker URL (mqtt://host:port). Without it an embedded broker is started on `listen`. */
+  brokerUrl?: string;
+  brokerUsername?: string;
+  brokerPassword?: string;
+  listen?: { host: string; port: number };
+  config?: Partial<MssConfig>;
+  beaconPeriodSec?: number;
+  tickMs?: number;
+}
+
+export class MssGateway {
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+
+  private constructor(
+    readonly core: MssCore,
+    readonly client: MqttClient,
+    readonly brokerUrl: string,
+    readonly embedded: EmbeddedBroker | null,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(opts: GatewayOptions): Promise<MssGateway> {
+    const config: MssConfig = { ...DEFAULT_MSS_CONFIG, ...opts.config };
+    const keys = loadOrCreateMssKeys(opts.dataDir);
+    let embedded: EmbeddedBroker | null = null;
+    let url = opts.brokerUrl;
+    let username = opts.brokerUsername;
+    let password = opts.brokerPassword;
+    if (!url) {
+      const listen = opts.listen || { host: '127.0.0.1', port: 1883 };
+      embedded = await startEmbeddedBroker({ ...listen, mssId: config.mssId, cellSize: config.cellSize, log: opts.log });
+      url = embedded.url;
+      username = embedded.gatewayUsername;
+      password = embedded.gatewayPassword;
+    }
+    let client: MqttClient;
+    try {
+      client = await mqtt.connectAsync(url, {
+        clientId: 'hood-mss-' + randomBytes(6).toString('hex'),
+        username,
+        password,
+        clean: true,
+        reconnectPeriod: 1000,
+        connectTimeout: 10_000,
+      });
+    } catch (e) {
+      await embedded?.close();
+      throw new Error('cannot connect to broker ' + url + ': ' + (e as Error).message);
+    }
+    const pending: Outbound[] = [];
+    let ready = false;
+    const publish = (o: Outbound) => {
+      if (!ready) return void pending.push(o);
+      client.publish(o.topic, Buffer.from(o.payload), { qos: 0 });
+    };
+    const core = new MssCore(keys, config, opts.log, publish);
+    core.addService(echoService);
+    const gw = new MssGateway(core, client, url, embedded, opts.log);
+    client.on('message', (topic, payload) => {
+      if (topic === upTopic(config.mssId)) core.handleUp(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
+    });
+    client.on('error', (e) => opts.log.error({ event: 'broker_error', err: e.message }, 'broker error'));
+    client.on('reconnect', () => opts.log.warn({ event: 'broker_reconnect' }, 'reconnecting to broker'));
+    await client.subscribeAsync(upTopic(config.mssId), { qos: 0 });
+    ready = true;
+    for (const o of pending.splice(0)) publish(o);
+    await gw.publishBeacon();
+    const period = (opts.beaconPeriodSec ?? 60) * 1000;
+    gw.timers.push(setInterval(() => void gw.publishBeacon().catch(() => undefined), period));
+    gw.timers.push(setInterval(() => core.tick(), opts.tickMs ?? 1000));
+    opts.log.info(
+      {
+        event: 'mss_started',
+        mssId: config.mssId,
+        broker: embedded ? 'embedded' : 'external',
+        url,
+        identityKey: Buffer.from(keys.identityPublic).toString('hex'),
+        cellSize: config.cellSize,
+      },
+      'MSS gateway started',
+    );
+    return gw;
+  }
+
+  get mssId(): string {
+    return this.core.config.mssId;
+  }
+
+  async publishBeacon(): Promise<void> {
+    if (this.stopped) return;
+    await this.client.publishAsync(beaconTopic(this.mssId), Buffer.from(this.core.beacon()), { qos: 1, retain: true });
+  }
+
+  /** End all sessions (each PDA is told), withdraw the beacon, disconnect, stop the embedded broker. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.core.endAll(BYE_SHUTDOWN);
+    try {
+      await this.client.publishAsync(beaconTopic(this.mssId), Buffer.alloc(0), { qos: 1, retain: true });
+    } catch {
+      /* broker already gone */
+    }
+    await this.client.endAsync();
+    await this.embedded?.close();
+    this.log.info({ event: 'mss_stopped' }, 'MSS gateway stopped');
+  }
+}

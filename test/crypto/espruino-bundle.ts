@@ -1,0 +1,124 @@
+/**
+ * Test helper: bundle shared/src/crypto the way the firmware build must, and check the result
+ * for syntax Espruino cannot parse.
+ *
+ * Why the TypeScript pass: @noble/ciphers 2.x ships ES2022 (destructuring `const { h, r } = this`,
+ * rest/spread `clean(...arrays)`, class fields, `2 ** 32`). esbuild cannot lower destructuring
+ * or rest/spread ("not supported yet"), and Espruino's lexer has no `...` token and no
+ * destructuring. So noble's files are first transpiled to ES5 by TypeScript (which can), then
+ * bundled by esbuild. The firmware build should use the same plugin (nobleToEs5Plugin).
+ */
+import { readFileSync } from 'node:fs';
+import * as esbuild from 'esbuild';
+import ts from 'typescript';
+import * as acorn from 'acorn';
+
+export const nobleToEs5Plugin: esbuild.Plugin = {
+  name: 'noble-to-es5',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]node_modules[\\/]@noble[\\/].*\.js$/ }, (args) => {
+      const src = readFileSync(args.path, 'utf8');
+      const out = ts.transpileModule(src, {
+        fileName: args.path,
+        compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.ESNext, removeComments: false },
+      });
+      return { contents: out.outputText, loader: 'js' };
+    });
+  },
+};
+
+/** esbuild settings for the PDA bundle: what esbuild can lower, it must. */
+export function espruinoBuildOptions(entry: string, lowerNoble: boolean): esbuild.BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    format: 'iife',
+    globalName: 'HoodCrypto',
+    minify: true,
+    treeShaking: true,
+    write: false,
+    logLevel: 'silent',
+    target: 'es2015',
+    supported: {
+      'object-rest-spread': false,
+      'class-field': false,
+      'class-static-field': false,
+      'class-private-field': false,
+      'exponent-operator': false,
+      'optional-chain': false,
+      'nullish-coalescing': false,
+      'async-await': false,
+      generator: false,
+      'template-literal': true,
+    },
+    plugins: lowerNoble ? [nobleToEs5Plugin] : [],
+  };
+}
+
+export async function bundleForEspruino(entry: string, lowerNoble = true): Promise<string> {
+  const r = await esbuild.build(espruinoBuildOptions(entry, lowerNoble));
+  return r.outputFiles![0].text;
+}
+
+/**
+ * Syntax Espruino 2v29 cannot run (its lexer has no `...`, `**`, `?.`; its parser has no
+ * destructuring, labels, generators, default parameters in `function` heads, class fields).
+ * Parsing with ecmaVersion 2015 already rejects everything newer than ES2015.
+ */
+export function espruinoSyntaxViolations(code: string): string[] {
+  const ast = acorn.parse(code, { ecmaVersion: 2015, sourceType: 'script' });
+  const found: string[] = [];
+  const bad: Record<string, string> = {
+    ObjectPattern: 'destructuring',
+    ArrayPattern: 'destructuring',
+    RestElement: 'rest parameter',
+    SpreadElement: 'spread',
+    LabeledStatement: 'label',
+    AssignmentPattern: 'default parameter',
+    TaggedTemplateExpression: 'tagged template',
+    YieldExpression: 'generator',
+    MetaProperty: 'new.target',
+  };
+  const seen = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
+    const n = node as { type?: string; generator?: boolean; start?: number };
+    if (typeof n.type === 'string') {
+      const why = bad[n.type] || (n.generator ? 'generator' : '');
+      if (why && !seen.has(why)) {
+        seen.add(why);
+        found.push(why + ' at ' + n.start + ': ' + code.slice(n.start, (n.start || 0) + 60));
+      }
+    }
+    for (const k of Object.keys(node)) if (k !== 'loc') walk((node as Record<string, unknown>)[k]);
+  };
+  walk(ast);
+  return found;
+}
+
+/** Globals and statics Espruino does not have; the vm sandbox deletes them all. */
+export const MISSING_ON_ESPRUINO = [
+  'BigInt', 'Map', 'Set', 'WeakMap', 'Symbol', 'TextEncoder', 'TextDecoder',
+  'Math.imul', 'Math.clz32', 'Array.from', 'Array.of', 'Uint8Array.from', 'Uint8Array.of',
+  'Uint32Array.from', 'Number.isInteger', 'Number.isSafeInteger', 'Object.freeze',
+];
+
+/** Source run first inside the vm context: removes what Espruino lacks. */
+export const DELETE_GLOBALS_SRC = `
+(function () {
+  var g = globalThis;
+  delete g.BigInt; delete g.Map; delete g.Set; delete g.WeakMap; delete g.Symbol;
+  delete g.TextEncoder; delete g.TextDecoder;
+  delete Math.imul; delete Math.clz32;
+  delete Array.from; delete Array.of;
+  // Uint8Array.from/of and Uint32Array.from are inherited from %TypedArray%: delete there.
+  var TA = Object.getPrototypeOf(Uint8Array);
+  delete TA.from; delete TA.of;
+  delete Number.isInteger; delete Number.isSafeInteger;
+  delete Object.freeze;
+})();
+`;

@@ -1,0 +1,30 @@
+/** Start a real MSS gateway (embedded aedes broker on a free loopback port, or an external broker). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../host/common/log';
+import type { MssConfig } from '../../host/mss/core';
+import { MssGateway } from '../../host/mss/gateway';
+import { DEFAULT_OUT_FILE } from '../../host/build/firmware';
+
+export const BUNDLE = DEFAULT_OUT_FILE;
+
+export async function startGateway(opts: { config?: Partial<MssConfig>; brokerUrl?: string; tickMs?: number } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hood-test-gw-'));
+  const gw = await MssGateway.start({
+    dataDir,
+    log: silentLogger(),
+    brokerUrl: opts.brokerUrl,
+    listen: opts.brokerUrl ? undefined : { host: '127.0.0.1', port: 0 },
+    config: opts.config,
+    tickMs: opts.tickMs ?? 200,
+  });
+  return {
+    gw,
+    dataDir,
+    async stop() {
+      await gw.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

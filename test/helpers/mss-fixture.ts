@@ -1,0 +1,101 @@
+/** Test fixtures: an MSS core with a real key pair in a temp dir, and a protocol-level PDA built from shared/. */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { DIR_DOWN, DIR_UP, decodeCellHeader, openSession, sealJoin, sealSession } from '../../shared/src/protocol/cells';
+import { decodeBeacon } from '../../shared/src/protocol/beacon';
+import { MSG_JOIN, type KIND_SESSION } from '../../shared/src/protocol/constants';
+import type { Message } from '../../shared/src/protocol/messages';
+import { deriveSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
+import { downTopic } from '../../shared/src/protocol/topics';
+import { newTmpMac } from '../../shared/src/tmpmac';
+import { createLogger } from '../../host/common/log';
+import { DEFAULT_MSS_CONFIG, MssCore, type MssConfig, type Outbound } from '../../host/mss/core';
+import { loadOrCreateMssKeys } from '../../host/mss/keys';
+import { echoService } from '../../host/mss/services/echo';
+
+export const rnd = (n: number) => new Uint8Array(randomBytes(n));
+
+export interface CoreFixture {
+  core: MssCore;
+  out: Outbound[];
+  logText: () => string;
+  clock: { t: number };
+  beacon: ReturnType<typeof decodeBeacon>;
+  rotate(): void;
+  dataDir: string;
+}
+
+export function makeCore(config: Partial<MssConfig> = {}): CoreFixture {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hood-test-mss-'));
+  const keys = loadOrCreateMssKeys(dataDir);
+  const chunks: string[] = [];
+  const dest = new Writable({
+    write(c, _e, cb) {
+      chunks.push(String(c));
+      cb();
+    },
+  });
+  const log = createLogger({ level: 'debug', destination: dest });
+  const out: Outbound[] = [];
+  const clock = { t: 1_700_000_000_000 };
+  const core = new MssCore(keys, { ...DEFAULT_MSS_CONFIG, ...config }, log, (o) => out.push(o), () => clock.t);
+  core.addService(echoService);
+  const f: CoreFixture = {
+    core,
+    out,
+    logText: () => chunks.join(''),
+    clock,
+    beacon: decodeBeacon(core.beacon()),
+    rotate() {
+      f.beacon = decodeBeacon(core.beacon());
+    },
+    dataDir,
+  };
+  return f;
+}
+
+/** A PDA at the protocol level (no MQTT, no VM): enough to drive the MSS core cell by cell. */
+export class RefPda {
+  kbd = rnd(32);
+  keys: SessionKeys = deriveSessionKeys(this.kbd);
+  tmpMac = newTmpMac(rnd);
+  upSeq = 0;
+  constructor(readonly f: CoreFixture) {}
+
+  get topic(): string {
+    return downTopic(this.f.core.config.mssId, this.keys.downTag);
+  }
+
+  joinCell(over: Partial<{ kbd: Uint8Array; tmpMac: Uint8Array; beaconNonce: Uint8Array }> = {}): Uint8Array {
+    const b = this.f.beacon;
+    return sealJoin(
+      b.boxKey,
+      { type: MSG_JOIN, kbd: over.kbd || this.kbd, tmpMac: over.tmpMac || this.tmpMac, joinNonce: rnd(16), beaconNonce: over.beaconNonce || b.beaconNonce },
+      b.cellSize,
+      rnd(32),
+    );
+  }
+
+  cell(m: Message, seq = this.upSeq++): Uint8Array {
+    return sealSession(this.keys.upKey, this.keys.upTag, seq, DIR_UP, m, this.f.core.config.cellSize);
+  }
+
+  /** Decode every downlink cell addressed to this PDA's topic (and remove them from the outbox). */
+  inbox(): Message[] {
+    const mine = this.f.out.filter((o) => o.topic === this.topic);
+    for (const o of mine) this.f.out.splice(this.f.out.indexOf(o), 1);
+    return mine.map((o) => {
+      const h = decodeCellHeader(o.payload, this.f.core.config.cellSize) as { kind: typeof KIND_SESSION; tag: Uint8Array; seq: number };
+      return openSession(this.keys.downKey, o.payload, h.seq, DIR_DOWN);
+    });
+  }
+
+  rekey(kbd: Uint8Array): void {
+    this.kbd = kbd;
+    this.keys = deriveSessionKeys(kbd);
+    this.upSeq = 0;
+  }
+}
