@@ -33,7 +33,7 @@ export interface EmuBoardHandle {
 export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
   const toVm = (b: Uint8Array) => {
     const out = new p.vmUint8Array(b.length);
-    for (let i = 0; i < b.length; i++) out[i] = b[i];
+    out.set(b);
     return out;
   };
   const timers = new Map<number, NodeJS.Timeout>();

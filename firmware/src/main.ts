@@ -7,7 +7,10 @@ import { fromHex, toHex } from '../../shared/src/bytes';
 import type { Board } from './board';
 import { loadConfig, pinKey, saveConfig, type PdaConfig } from './config';
 import { consoleEvents, type EventSink } from './events';
-import { PdaSession } from './session';
+import { PdaSession, type SessionHooks } from './session';
+import { HomeLink, homeIdentity, type HomeIdentity } from './home';
+import { appCommand, appForChannel, eachApp, type AppContext } from './apps';
+import './apps/index';
 
 export const FIRMWARE_VERSION = '0.1.0';
 
@@ -16,6 +19,11 @@ interface Firmware {
   board: Board | null;
   config: PdaConfig | null;
   session: PdaSession | null;
+  /** Paper §2.4: 'anonymous' (default, fail-safe) or 'home' (the PDA as itself). */
+  mode: 'anonymous' | 'home';
+  home: HomeLink | null;
+  /** Read at boot, before anything can write the MAC register. */
+  homeId: HomeIdentity | null;
   emit: EventSink;
   boot(board: Board): void;
   cmd(line: string): void;
@@ -31,12 +39,18 @@ const fw: Firmware = {
   board: null,
   config: null,
   session: null,
+  mode: 'anonymous',
+  home: null,
+  homeId: null,
   emit: function () {},
   boot: function (board: Board) {
     fw.board = board;
     fw.config = loadConfig(board.storage);
     fw.emit = consoleEvents(board);
     fw.session = null;
+    fw.mode = 'anonymous';
+    fw.home = null;
+    fw.homeId = homeIdentity(board.radio.currentMac());
     fw.emit({ ev: 'boot', version: FIRMWARE_VERSION, board: board.name, canSetMac: board.radio.canSetMac() });
   },
   /** One console command (JSON). Errors become `error` events; nothing here may throw to the REPL. */
@@ -53,6 +67,45 @@ const fw: Firmware = {
     } catch (e) {
       fw.emit({ ev: 'error', code: 'command_failed', cmd: c && c.cmd, msg: (e as Error).message });
     }
+  },
+};
+
+function appContext(): AppContext {
+  return {
+    board: fw.board!,
+    config: fw.config!,
+    emit: fw.emit,
+    send: function (channel: number, payload: Uint8Array) {
+      if (!fw.session) throw new Error('no session');
+      fw.session.send(channel, payload);
+    },
+    state: function () {
+      return fw.session ? fw.session.state : 'off';
+    },
+    tmpId: function () {
+      return fw.session ? fw.session.tmpId() : '';
+    },
+  };
+}
+
+const hooks: SessionHooks = {
+  onData: function (channel, payload) {
+    const a = appForChannel(channel);
+    if (!a || !a.onData) return false;
+    a.onData(channel, payload, appContext());
+    return true;
+  },
+  onJoined: function () {
+    const ctx = appContext();
+    eachApp(function (a) {
+      if (a.onJoined) a.onJoined(ctx);
+    });
+  },
+  onWiped: function () {
+    const ctx = appContext();
+    eachApp(function (a) {
+      if (a.onWiped) a.onWiped(ctx);
+    });
   },
 };
 
@@ -87,12 +140,20 @@ function run(c: any): void {
       saveConfig(board.storage, cfg);
       fw.emit({ ev: 'unpinned', mssId: c.mssId });
       return;
+    case 'mode':
+      return setMode(c.mode);
     case 'start': {
       if (fw.session && fw.session.state !== 'wiped' && fw.session.state !== 'off') throw new Error('session already running');
+      if (fw.home && fw.home.state !== 'off') throw new Error('home link is up; end it first');
+      if (fw.mode === 'home') {
+        fw.home = new HomeLink(board, cfg, fw.emit, fw.homeId!);
+        fw.home.start();
+        return;
+      }
       const limits: any = {};
       if (typeof c.joinTimeoutMs === 'number') limits.joinTimeoutMs = c.joinTimeoutMs;
       if (typeof c.maxAttempts === 'number') limits.maxAttempts = c.maxAttempts;
-      fw.session = new PdaSession(board, cfg, fw.emit, limits);
+      fw.session = new PdaSession(board, cfg, fw.emit, limits, hooks);
       fw.session.start();
       return;
     }
@@ -104,6 +165,7 @@ function run(c: any): void {
       return;
     }
     case 'end':
+      if (fw.home) fw.home.end(function () {});
       if (fw.session) fw.session.end();
       return;
     case 'status':
@@ -112,6 +174,8 @@ function run(c: any): void {
         version: FIRMWARE_VERSION,
         board: board.name,
         state: fw.session ? fw.session.state : 'off',
+        mode: fw.mode,
+        home: fw.home ? fw.home.state : 'off',
         mac: toHex(board.radio.currentMac()),
         brokerHost: cfg.brokerHost,
         brokerPort: cfg.brokerPort,
@@ -119,9 +183,34 @@ function run(c: any): void {
         pins: Object.keys(cfg.pins),
       });
       return;
-    default:
-      throw new Error('unknown command');
+    default: {
+      const h = appCommand(c && c.cmd);
+      if (!h) throw new Error('unknown command');
+      h(c, appContext());
+    }
   }
+}
+
+/**
+ * Paper §2.4 modes. Switching to anonymous starts clean: the home link (its socket, its MQTT client id,
+ * the association made with the burned-in MAC) is ended and the radio is down before the switch is
+ * reported, so the next anonymous session loads its TmpMAC into a radio that is not associated and
+ * carries nothing over from the home identity.
+ */
+function setMode(mode: unknown): void {
+  if (mode !== 'home' && mode !== 'anonymous') throw new Error('mode must be "home" or "anonymous"');
+  if (fw.session && fw.session.state !== 'wiped' && fw.session.state !== 'off') throw new Error('end the anonymous session first');
+  const done = function () {
+    fw.mode = mode;
+    fw.emit({ ev: 'mode', mode: mode });
+  };
+  const h = fw.home;
+  fw.home = null;
+  if (h && mode === 'anonymous') h.end(done);
+  else if (h) {
+    fw.home = h;
+    done();
+  } else done();
 }
 
 (global as any).hood = fw;

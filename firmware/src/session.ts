@@ -40,6 +40,14 @@ import { formatMac, newTmpMac } from '../../shared/src/tmpmac';
 import type { Board } from './board';
 import { hasPins, pinBytes, type PdaConfig } from './config';
 import type { EventSink } from './events';
+
+/** What the session tells the rest of the firmware (apps): DATA that arrived, start and end. */
+export interface SessionHooks {
+  /** Return true if an app consumed the DATA; otherwise it is reported as a `data` event. */
+  onData(channel: number, payload: Uint8Array): boolean;
+  onJoined(): void;
+  onWiped(): void;
+}
 import { MqttClient } from './mqtt/client';
 
 export type State = 'off' | 'listening' | 'joining' | 'in_session' | 'closing' | 'wiped';
@@ -79,6 +87,7 @@ export class PdaSession {
   private cfg: PdaConfig;
   private emit: EventSink;
   private limits: SessionLimits;
+  private hooks: SessionHooks | null;
   private mqtt: MqttClient | null = null;
   private attempt = 0;
   private startedAt = 0;
@@ -94,7 +103,8 @@ export class PdaSession {
   private lastUpAt = 0;
   private idleTimeoutSec = 0;
 
-  constructor(board: Board, cfg: PdaConfig, emit: EventSink, limits?: Partial<SessionLimits>) {
+  constructor(board: Board, cfg: PdaConfig, emit: EventSink, limits?: Partial<SessionLimits>, hooks?: SessionHooks) {
+    this.hooks = hooks || null;
     this.board = board;
     this.cfg = cfg;
     this.emit = emit;
@@ -280,6 +290,7 @@ export class PdaSession {
           idleTimeoutSec: m.idleTimeoutSec,
           maxSessionSec: m.maxSessionSec,
         });
+        if (this.hooks) this.hooks.onJoined();
         return;
       }
       if (m.type === MSG_REFUSE) {
@@ -308,7 +319,7 @@ export class PdaSession {
       }
       if (ks !== this.cur) return this.count('unexpected_type');
       if (m.type === MSG_DATA) {
-        this.emit({ ev: 'data', channel: m.channel, payload: toHex(m.payload) });
+        if (!this.hooks || !this.hooks.onData(m.channel, m.payload)) this.emit({ ev: 'data', channel: m.channel, payload: toHex(m.payload) });
         return;
       }
       if (m.type === MSG_RENEW) return this.renew();
@@ -448,6 +459,20 @@ export class PdaSession {
     this.state = 'wiped';
     this.emit({ ev: 'state', state: 'wiped' });
     this.emit({ ev: 'wiped', ok: ok, buffers: n });
+    if (this.hooks) this.hooks.onWiped();
+  }
+
+  /** TmpId of the live session, '' otherwise. */
+  tmpId(): string {
+    if (!this.tmpIdBytes || this.state !== 'in_session') return '';
+    let s = '';
+    for (let i = 0; i < this.tmpIdBytes.length; i++) s += String.fromCharCode(this.tmpIdBytes[i]);
+    return s;
+  }
+
+  /** Register a buffer an app holds for this session, so the wipe overwrites it too. */
+  holdSecret(b: Uint8Array): Uint8Array {
+    return this.secret(b);
   }
 
   private setTimer(ms: number, fn: () => void): void {

@@ -2,20 +2,23 @@
  * `hood bench mss`: N emulated PDAs (the real firmware bundle in Espruino-profile VMs) hold sessions and
  * exchange DATA echo cells through the MSS; the baseline is a raw MQTT echo of a payload of the same size
  * through the same embedded broker, measured in the same run. Reports both rates, their ratio, and the
- * p50/p99 latency the MSS adds (MSS round trip minus raw round trip).
+ * p50/p99 latency the MSS adds (MSS round trip minus raw round trip). The PDAs and the raw clients run in
+ * a worker thread (they stand for other devices); the main thread runs the broker and the gateway.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import mqtt, { type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { sessionCapacity } from '../../shared/src/protocol/cells';
 import { maxDataPayload } from '../../shared/src/protocol/messages';
-import type { EmuPda } from '../../boards/emu/emu-pda';
+import { toHex } from '../../shared/src/bytes';
 import { ensureFirmware } from '../build/firmware';
 import { silentLogger } from '../common/log';
-import { brokerAddress, endSession, joinSession, pdaFor } from '../demo/emu-session';
+import { brokerAddress } from '../demo/emu-session';
+import type { WorkerSetup } from './pda-worker';
 import { MssGateway } from '../mss/gateway';
 import { round, summarize } from './stats';
 
@@ -25,63 +28,63 @@ export interface MssBenchOptions {
   onProgress?: (msg: string) => void;
 }
 
+type Summary = { n: number; p50: number; p99: number; mean: number };
+
 export interface MssBenchResult {
   pdas: number;
   cellsPerPda: number;
   cellSize: number;
   payloadBytes: number;
-  join: { n: number; p50: number; p99: number; mean: number };
-  mss: { cellsPerSec: number; rttMs: { n: number; p50: number; p99: number; mean: number } };
-  raw: { msgsPerSec: number; rttMs: { n: number; p50: number; p99: number; mean: number } };
+  join: Summary;
+  /** mainThreadBusy: event-loop utilization of the thread running broker + gateway during the phase;
+   *  capacityPerSec = rate / mainThreadBusy, what that thread could carry if it were the bottleneck. */
+  mss: { cellsPerSec: number; rttMs: Summary; mainThreadBusy: number; capacityPerSec: number };
+  raw: { msgsPerSec: number; rttMs: Summary; mainThreadBusy: number; capacityPerSec: number };
+  /** MSS cells/s over raw messages/s, both end to end in the same run. */
   ratio: number;
+  /** The same ratio for the broker+gateway thread's capacity (removes the cost of emulating the PDAs). */
+  capacityRatio: number;
   addedLatencyMs: { p50: number; p99: number };
   sessionsHeld: number;
 }
 
-/** Closed loop: each of `workers` sends its next message when the previous echo is back. */
-async function closedLoop(workers: number, perWorker: number, once: (w: number) => Promise<void>): Promise<{ elapsedMs: number; rtts: number[] }> {
-  const rtts: number[] = [];
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async (_, w) => {
-      for (let i = 0; i < perWorker; i++) {
-        const t = performance.now();
-        await once(w);
-        rtts.push(performance.now() - t);
-      }
-    }),
-  );
-  return { elapsedMs: performance.now() - t0, rtts };
-}
-
-async function rawEchoBaseline(gw: MssGateway, n: number, perWorker: number, size: number) {
-  const url = gw.brokerUrl;
+/** The echo side of the raw baseline: a plain MQTT client on the MSS host that returns each message. */
+async function startRawEcho(gw: MssGateway): Promise<MqttClient> {
   const emb = gw.embedded!;
-  // The echo side uses the gateway's credentials (so it may use a wildcard), like the MSS does.
-  const echo = await mqtt.connectAsync(url, { username: emb.gatewayUsername, password: emb.gatewayPassword, clientId: 'bench-echo-' + randomBytes(4).toString('hex') });
+  // It uses the gateway's credentials (so it may subscribe with a wildcard), like the MSS itself.
+  const echo = await mqtt.connectAsync(gw.brokerUrl, { username: emb.gatewayUsername, password: emb.gatewayPassword, clientId: 'bench-echo-' + randomBytes(4).toString('hex') });
   echo.on('message', (topic, payload) => {
-    const w = topic.split('/')[2];
-    echo.publish(`bench/raw/${w}/down`, payload, { qos: 0 });
+    echo.publish(`bench/raw/${topic.split('/')[2]}/down`, payload, { qos: 0 });
   });
   await echo.subscribeAsync('bench/raw/+/up', { qos: 0 });
-  const clients: MqttClient[] = [];
-  const waiting: ((b: Buffer) => void)[] = [];
-  for (let w = 0; w < n; w++) {
-    const c = await mqtt.connectAsync(url, { clientId: 'bench-raw-' + w + '-' + randomBytes(4).toString('hex') });
-    c.on('message', (_t, p) => waiting[w]?.(p));
-    await c.subscribeAsync(`bench/raw/${w}/down`, { qos: 0 });
-    clients.push(c);
-  }
-  const payload = randomBytes(size);
-  const r = await closedLoop(n, perWorker, (w) => {
-    return new Promise<void>((resolve) => {
-      waiting[w] = () => resolve();
-      clients[w].publish(`bench/raw/${w}/up`, payload, { qos: 0 });
-    });
+  return echo;
+}
+
+type Phase = 'join' | 'mss' | 'raw' | 'end';
+
+function pdaWorker(setup: WorkerSetup, progress: (m: string) => void) {
+  const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: setup });
+  const pending = new Map<string, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  w.on('message', (m: { phase?: string; progress?: string; result?: unknown; error?: string }) => {
+    if (m.progress) return progress(m.progress);
+    const p = pending.get(m.phase!);
+    pending.delete(m.phase!);
+    if (m.error) p?.reject(new Error(m.error));
+    else p?.resolve(m.result);
   });
-  await Promise.all(clients.map((c) => c.endAsync()));
-  await echo.endAsync();
-  return r;
+  w.on('error', (e) => {
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  });
+  return {
+    run<T>(phase: Phase): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        pending.set(phase, { resolve, reject });
+        w.postMessage({ phase });
+      });
+    },
+    terminate: () => w.terminate(),
+  };
 }
 
 export async function benchMss(o: MssBenchOptions): Promise<MssBenchResult> {
@@ -94,31 +97,37 @@ export async function benchMss(o: MssBenchOptions): Promise<MssBenchResult> {
     listen: { host: '127.0.0.1', port: 0 },
     config: { maxSessions: o.pdas + 10, idleTimeoutSec: 600 },
   });
-  const pdas: EmuPda[] = [];
+  const addr = brokerAddress(gw.brokerUrl);
+  const cellSize = gw.core.config.cellSize;
+  const payloadBytes = maxDataPayload(sessionCapacity(cellSize));
+  const worker = pdaWorker(
+    {
+      bundlePath: outFile,
+      brokerHost: addr.host,
+      brokerPort: addr.port,
+      mssId: gw.mssId,
+      identityKeyHex: toHex(gw.core.identityKey),
+      pdas: o.pdas,
+      cells: o.cellsPerPda,
+      payloadHex: randomBytes(payloadBytes).toString('hex'),
+      rawBytes: cellSize,
+    },
+    progress,
+  );
+  let echo: MqttClient | null = null;
   try {
-    const cellSize = gw.core.config.cellSize;
-    const payloadBytes = maxDataPayload(sessionCapacity(cellSize));
-    const joins: number[] = [];
-    for (let i = 0; i < o.pdas; i++) {
-      const pda = pdaFor(gw, outFile);
-      pdas.push(pda);
-      const e = await joinSession(pda, 60_000);
-      joins.push(e.joinMs);
-      if ((i + 1) % 25 === 0 || i + 1 === o.pdas) progress(`joined ${i + 1}/${o.pdas}`);
-    }
+    const { joinMs } = await worker.run<{ joinMs: number[] }>('join');
     const sessionsHeld = gw.core.sessions.size;
-    const hex = randomBytes(payloadBytes).toString('hex');
     progress(`MSS echo: ${o.pdas} PDAs x ${o.cellsPerPda} cells of ${cellSize} bytes`);
-    const mss = await closedLoop(o.pdas, o.cellsPerPda, async (w) => {
-      const pda = pdas[w];
-      const since = pda.events.length;
-      pda.cmd({ cmd: 'send', channel: 0, payload: hex });
-      await pda.waitFor((e) => e.ev === 'data' && e.payload === hex, 30_000, since);
-      pda.events.length = 0; // keep memory flat over long runs
-    });
+    let elu = performance.eventLoopUtilization();
+    const mss = await worker.run<{ elapsedMs: number; rtts: number[] }>('mss');
+    const mssBusy = performance.eventLoopUtilization(elu).utilization;
     progress(`raw MQTT echo: ${o.pdas} clients x ${o.cellsPerPda} messages of ${cellSize} bytes`);
-    const raw = await rawEchoBaseline(gw, o.pdas, o.cellsPerPda, cellSize);
-    for (const pda of pdas) await endSession(pda);
+    echo = await startRawEcho(gw);
+    elu = performance.eventLoopUtilization();
+    const raw = await worker.run<{ elapsedMs: number; rtts: number[] }>('raw');
+    const rawBusy = performance.eventLoopUtilization(elu).utilization;
+    await worker.run('end');
     const mssRate = (o.pdas * o.cellsPerPda) / (mss.elapsedMs / 1000);
     const rawRate = (o.pdas * o.cellsPerPda) / (raw.elapsedMs / 1000);
     const m = summarize(mss.rtts);
@@ -128,15 +137,17 @@ export async function benchMss(o: MssBenchOptions): Promise<MssBenchResult> {
       cellsPerPda: o.cellsPerPda,
       cellSize,
       payloadBytes,
-      join: summarize(joins),
-      mss: { cellsPerSec: round(mssRate, 1), rttMs: m },
-      raw: { msgsPerSec: round(rawRate, 1), rttMs: r },
+      join: summarize(joinMs),
+      mss: { cellsPerSec: round(mssRate, 1), rttMs: m, mainThreadBusy: round(mssBusy, 3), capacityPerSec: round(mssRate / mssBusy, 1) },
+      raw: { msgsPerSec: round(rawRate, 1), rttMs: r, mainThreadBusy: round(rawBusy, 3), capacityPerSec: round(rawRate / rawBusy, 1) },
       ratio: round(mssRate / rawRate, 4),
+      capacityRatio: round(mssRate / mssBusy / (rawRate / rawBusy), 4),
       addedLatencyMs: { p50: round(m.p50 - r.p50), p99: round(m.p99 - r.p99) },
       sessionsHeld,
     };
   } finally {
-    for (const p of pdas) p.powerOff();
+    await echo?.endAsync();
+    await worker.terminate();
     await gw.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

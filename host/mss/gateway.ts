@@ -10,7 +10,7 @@ import { BYE_SHUTDOWN } from '../../shared/src/protocol/constants';
 import { beaconTopic, upTopic } from '../../shared/src/protocol/topics';
 import type { Logger } from '../common/log';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
-import { DEFAULT_MSS_CONFIG, MssCore, type MssConfig, type Outbound } from './core';
+import { DEFAULT_MSS_CONFIG, MssCore, type MssConfig, type Outbound, type Service } from './core';
 import { loadOrCreateMssKeys } from './keys';
 import { echoService } from './services/echo';
 
@@ -25,6 +25,8 @@ export interface GatewayOptions {
   config?: Partial<MssConfig>;
   beaconPeriodSec?: number;
   tickMs?: number;
+  /** Services for DATA channels besides echo (payment, mail); their beacon extensions go in config.extensions. */
+  services?: Service[];
 }
 
 export class MssGateway {
@@ -75,6 +77,7 @@ export class MssGateway {
     };
     const core = new MssCore(keys, config, opts.log, publish);
     core.addService(echoService);
+    for (const s of opts.services || []) core.addService(s);
     const gw = new MssGateway(core, client, url, embedded, opts.log);
     client.on('message', (topic, payload) => {
       if (topic === upTopic(config.mssId)) core.handleUp(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));

@@ -65,6 +65,9 @@ export class KeyRing {
   }
 
   private async accept(ks: WireKeyset): Promise<WalletKeyset> {
+    // Same keys as already verified for this id: skip re-decoding the 32 points.
+    const known = this.cache.get(ks.id);
+    if (known && ks.keys && typeof ks.keys === 'object' && sameKeys(known.keys, ks.keys)) return known;
     const w = checkKeyset(ks, this.pins);
     if (!this.pins[w.id]) {
       this.pins[w.id] = { ...w.keys };

@@ -53,12 +53,19 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  if (c >= 65 && c <= 70) return c - 55; // A-F
+  return -1;
+}
+
 export function fromHex(s: string): Uint8Array {
   if (s.length % 2 !== 0) throw new DecodeError('bad_hex', 'odd length');
   const out = new Uint8Array(s.length / 2);
   for (let i = 0; i < out.length; i++) {
-    const hi = HEX.indexOf(s[2 * i].toLowerCase());
-    const lo = HEX.indexOf(s[2 * i + 1].toLowerCase());
+    const hi = hexDigit(s.charCodeAt(2 * i));
+    const lo = hexDigit(s.charCodeAt(2 * i + 1));
     if (hi < 0 || lo < 0) throw new DecodeError('bad_hex', 'not a hex digit');
     out[i] = (hi << 4) | lo;
   }

@@ -9,6 +9,8 @@
  * bundled by esbuild. The firmware build should use the same plugin (nobleToEs5Plugin).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import ts from 'typescript';
 import * as acorn from 'acorn';
@@ -27,13 +29,18 @@ export const nobleToEs5Plugin: esbuild.Plugin = {
   },
 };
 
-/** esbuild settings for the PDA bundle: what esbuild can lower, it must. */
-export function espruinoBuildOptions(entry: string, lowerNoble: boolean): esbuild.BuildOptions {
+/** Repository root (this file is test/crypto/espruino-bundle.ts). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * esbuild settings for a PDA-style bundle of `entrySource` (ES module text resolved from the
+ * repository root): iife, minified, tree-shaken; what esbuild can lower, it must.
+ */
+export function espruinoBuildOptions(entrySource: string, lowerNoble: boolean): esbuild.BuildOptions {
   return {
-    entryPoints: [entry],
+    stdin: { contents: entrySource, resolveDir: REPO_ROOT, sourcefile: 'entry.ts', loader: 'ts' },
     bundle: true,
     format: 'iife',
-    globalName: 'HoodCrypto',
     minify: true,
     treeShaking: true,
     write: false,
@@ -55,8 +62,8 @@ export function espruinoBuildOptions(entry: string, lowerNoble: boolean): esbuil
   };
 }
 
-export async function bundleForEspruino(entry: string, lowerNoble = true): Promise<string> {
-  const r = await esbuild.build(espruinoBuildOptions(entry, lowerNoble));
+export async function bundleForEspruino(entrySource: string, lowerNoble = true): Promise<string> {
+  const r = await esbuild.build(espruinoBuildOptions(entrySource, lowerNoble));
   return r.outputFiles![0].text;
 }
 
@@ -105,6 +112,8 @@ export const MISSING_ON_ESPRUINO = [
   'BigInt', 'Map', 'Set', 'WeakMap', 'Symbol', 'TextEncoder', 'TextDecoder',
   'Math.imul', 'Math.clz32', 'Array.from', 'Array.of', 'Uint8Array.from', 'Uint8Array.of',
   'Uint32Array.from', 'Number.isInteger', 'Number.isSafeInteger', 'Object.freeze',
+  // also absent on Espruino 2v29, and referenced by noble's error paths
+  'RangeError', 'ArrayBuffer.isView',
 ];
 
 /** Source run first inside the vm context: removes what Espruino lacks. */
@@ -120,5 +129,6 @@ export const DELETE_GLOBALS_SRC = `
   delete TA.from; delete TA.of;
   delete Number.isInteger; delete Number.isSafeInteger;
   delete Object.freeze;
+  delete g.RangeError; delete ArrayBuffer.isView;
 })();
 `;

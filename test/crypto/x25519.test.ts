@@ -18,8 +18,8 @@ describe('x25519 (RFC 7748)', () => {
   });
 
   it('§5.2 iterated ladder: 1 and 1000 iterations', () => {
-    let k = unhex('0900000000000000000000000000000000000000000000000000000000000000');
-    let u = k.slice();
+    let k: Uint8Array = unhex('0900000000000000000000000000000000000000000000000000000000000000');
+    let u: Uint8Array = k.slice();
     const t0 = performance.now();
     for (let i = 1; i <= 1000; i++) {
       const r = x25519(k, u);

@@ -59,7 +59,7 @@ export function makeCore(config: Partial<MssConfig> = {}): CoreFixture {
 
 /** A PDA at the protocol level (no MQTT, no VM): enough to drive the MSS core cell by cell. */
 export class RefPda {
-  kbd = rnd(32);
+  kbd: Uint8Array = rnd(32);
   keys: SessionKeys = deriveSessionKeys(this.kbd);
   tmpMac = newTmpMac(rnd);
   upSeq = 0;

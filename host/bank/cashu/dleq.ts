@@ -65,12 +65,14 @@ export function dleqVerify(d: Dleq, A: PointT, B_: PointT, C_: PointT): boolean 
   if (d.e.length !== 32 || d.s.length !== 32) return false;
   const e = bytesToScalar(d.e);
   const s = bytesToScalar(d.s);
-  if (e >= N || s === 0n || s >= N) return false;
+  if (e === 0n || e >= N || s === 0n || s >= N) return false;
   let R1: PointT;
   let R2: PointT;
   try {
-    R1 = Point.BASE.multiplyUnsafe(s).subtract(A.multiplyUnsafe(e));
-    R2 = B_.multiplyUnsafe(s).subtract(C_.multiplyUnsafe(e));
+    // s·G − e·A and s·B_ − e·C_ as one Strauss–Shamir double multiplication each.
+    const negE = N - e;
+    R1 = Point.BASE.mulAddUnsafe(s, A, negE);
+    R2 = B_.mulAddUnsafe(s, C_, negE);
     if (R1.is0() || R2.is0()) return false;
   } catch {
     return false;

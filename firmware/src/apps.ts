@@ -1,0 +1,55 @@
+/**
+ * Firmware applications: payment, mail and the like plug in here instead of growing the session
+ * machine. An app may add console commands, handle DATA channels, and react to a session starting or
+ * ending (it must erase its own per-session state in onWiped). Espruino-safe: plain arrays/objects.
+ */
+import type { Board } from './board';
+import type { PdaConfig } from './config';
+import type { EventSink } from './events';
+
+export interface AppContext {
+  board: Board;
+  config: PdaConfig;
+  emit: EventSink;
+  /** Send DATA on a channel in the current session (throws if there is none). */
+  send(channel: number, payload: Uint8Array): void;
+  /** Current session state name ('off' if none). */
+  state(): string;
+  /** TmpId of the current session, '' if none. */
+  tmpId(): string;
+}
+
+export interface App {
+  name: string;
+  /** Console commands this app adds: `{"cmd": <name>, ...}`. */
+  commands?: { [cmd: string]: (c: any, ctx: AppContext) => void };
+  /** DATA channels this app handles. */
+  channels?: number[];
+  onData?(channel: number, payload: Uint8Array, ctx: AppContext): void;
+  onJoined?(ctx: AppContext): void;
+  onWiped?(ctx: AppContext): void;
+}
+
+const apps: App[] = [];
+
+export function registerApp(a: App): void {
+  for (let i = 0; i < apps.length; i++) if (apps[i].name === a.name) throw new Error('app ' + a.name + ' registered twice');
+  apps.push(a);
+}
+
+export function appCommand(cmd: string): ((c: any, ctx: AppContext) => void) | null {
+  for (let i = 0; i < apps.length; i++) {
+    const cs = apps[i].commands;
+    if (cs && Object.prototype.hasOwnProperty.call(cs, cmd)) return cs[cmd];
+  }
+  return null;
+}
+
+export function appForChannel(channel: number): App | null {
+  for (let i = 0; i < apps.length; i++) if (apps[i].channels && apps[i].channels!.indexOf(channel) >= 0) return apps[i];
+  return null;
+}
+
+export function eachApp(fn: (a: App) => void): void {
+  for (let i = 0; i < apps.length; i++) fn(apps[i]);
+}

@@ -1,0 +1,2 @@
+/** Every firmware app, imported for its registerApp() side effect. One line per app. */
+export {};

@@ -1,0 +1,67 @@
+/**
+ * `hood wallet`: Bob's host wallet (the laptop does all blinding; the PDA only stores proofs).
+ *   hood wallet withdraw --amount N --bank URL --account-token T   (or HOOD_ACCOUNT_TOKEN)
+ *   hood wallet balance [--bank URL]
+ *   hood wallet export --amount N --bank URL [--format B|A] [--no-dleq]   prints a cashu token
+ * The wallet file (wallet.json in --data-dir) is replaced atomically on every change.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { Wallet } from '../../wallet/wallet';
+import { parseIntOption } from '../options';
+
+const DEFAULT_DIR = './.hood/wallet';
+
+function out(x: unknown): void {
+  process.stdout.write(JSON.stringify(x) + '\n');
+}
+
+export function registerWalletCommands(program: Command): void {
+  // --data-dir lives on `wallet` and is read by the subcommands through optsWithGlobals().
+  const wallet = program
+    .command('wallet')
+    .description("Bob's host wallet for Clare's bank (Cashu)")
+    .option('--data-dir <dir>', 'wallet directory', DEFAULT_DIR);
+
+  wallet
+    .command('withdraw')
+    .requiredOption('--amount <n>', 'amount to withdraw from the account', parseIntOption)
+    .requiredOption('--bank <url>', 'bank URL, e.g. http://127.0.0.1:3338')
+    .option('--account-token <token>', 'bank account token (default: $HOOD_ACCOUNT_TOKEN)')
+    .description('pay a mint quote from the account and mint proofs (DLEQ-checked)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { amount: number; bank: string; accountToken?: string; dataDir: string };
+      const token = o.accountToken || process.env.HOOD_ACCOUNT_TOKEN;
+      if (!token) throw new InvalidArgumentError('--account-token or HOOD_ACCOUNT_TOKEN is required');
+      if (o.amount < 1) throw new InvalidArgumentError('--amount must be at least 1');
+      const w = new Wallet(o.dataDir);
+      const rec = await w.recover();
+      const r = await w.withdraw(o.bank, token, o.amount);
+      out({ withdrawn: r.amount, balance: r.balance, recovered: rec.settled });
+    });
+
+  wallet
+    .command('balance')
+    .option('--bank <url>', 'only proofs of this bank')
+    .description('sum of stored proofs')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { bank?: string; dataDir: string };
+      const w = new Wallet(o.dataDir);
+      out({ balance: w.balance(o.bank), proofs: w.proofs(o.bank).length, pending: w.store.state.pending.length });
+    });
+
+  wallet
+    .command('export')
+    .requiredOption('--amount <n>', 'token value', parseIntOption)
+    .requiredOption('--bank <url>', 'bank URL')
+    .option('--format <B|A>', 'cashuB (V4, compact) or cashuA (V3 JSON)', 'B')
+    .option('--no-dleq', 'leave out the NUT-12 DLEQ proofs (smaller token; receiver cannot check offline)')
+    .description('take proofs worth exactly N out of the wallet and print them as a cashu token (for a PDA)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { amount: number; bank: string; format: string; dleq: boolean; dataDir: string };
+      if (o.format !== 'A' && o.format !== 'B') throw new InvalidArgumentError('--format must be A or B');
+      if (o.amount < 1) throw new InvalidArgumentError('--amount must be at least 1');
+      const w = new Wallet(o.dataDir);
+      await w.recover();
+      process.stdout.write((await w.exportToken(o.bank, o.amount, { format: o.format, dleq: o.dleq })) + '\n');
+    });
+}

@@ -1,0 +1,295 @@
+/**
+ * The network-namespace testbed (issue 6): one `air` namespace holding a Linux bridge — the shared
+ * medium, sniffed with dumpcap — one `mss` namespace running dnsmasq (short DHCP leases) and the MSS
+ * gateway with its embedded broker, and N `pdaK` namespaces, each with one emulated PDA process running
+ * the real firmware bundle on the netns board. Each PDA's veth starts with a fixed, globally
+ * administered "burned-in" MAC and stays down until the firmware has loaded a TmpMAC.
+ *
+ * Cleanup: every namespace name carries the run prefix (names.ts); down() stops the processes by pid
+ * and deletes exactly this run's namespaces. It runs on any setup failure, and a synchronous copy runs
+ * from the process 'exit' handler, so an exception, a failed assertion or a signal handled by the CLI
+ * leaves nothing behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EVENT_PREFIX } from '../../firmware/src/event-prefix';
+import { execTool } from '../../boards/netns/exec';
+import type { LeakKind } from '../../boards/netns/leaks';
+import { addBridge, addNamespace, addStation, listNamespaces, listNamespacesSync, nsSysctl, deleteNamespace } from './netns';
+import { newRunPrefix, prefixOf, runNames, type RunNames } from './names';
+import { LabProc } from './procs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEFAULT_BUNDLE = join(ROOT, 'firmware/dist/hood.js');
+
+export const SUBNET = '10.77.0';
+export const MSS_IP = SUBNET + '.1';
+export const BROKER_PORT = 1883;
+export const MAX_PDAS = 32;
+
+export type SetupStep = 'namespaces' | 'bridge' | 'stations' | 'capture' | 'dhcp' | 'mss' | 'pdas';
+
+export interface TestbedOptions {
+  pdas: number;
+  /** Capture everything on the bridge into this file (.pcap = libpcap format, else pcapng). */
+  pcap?: string;
+  /** Deliberate leaks per PDA index (only to prove the audit fails). */
+  leaks?: { [pda: number]: LeakKind[] };
+  bundlePath?: string;
+  /** DHCP lease time in seconds (dnsmasq's minimum is 120). */
+  leaseSec?: number;
+  log?: (s: string) => void;
+  /** Fault injection for tests: throw right after this setup step. */
+  failAfter?: SetupStep;
+  /** Called once the run prefix is chosen, before anything is created. */
+  onPrefix?: (prefix: string) => void;
+}
+
+export type PdaEvent = { ev: string; [k: string]: any };
+
+/** The burned-in (globally administered, unicast) MAC of PDA `i`: Espressif's OUI, fixed per index. */
+export function burnedInMac(i: number): string {
+  return '24:0a:c4:1a:b0:' + (i + 1).toString(16).padStart(2, '0');
+}
+
+export class LabPda {
+  readonly events: PdaEvent[] = [];
+  private waiters: { pred: (e: PdaEvent) => boolean; resolve: (e: PdaEvent) => void }[] = [];
+  proc!: LabProc;
+
+  constructor(
+    readonly index: number,
+    readonly ns: string,
+    readonly burnedIn: string,
+    readonly leaks: LeakKind[],
+  ) {}
+
+  onLine(l: string): void {
+    if (!l.startsWith(EVENT_PREFIX)) return;
+    let e: PdaEvent;
+    try {
+      e = JSON.parse(l.slice(EVENT_PREFIX.length));
+    } catch {
+      return;
+    }
+    this.events.push(e);
+    for (const w of this.waiters.slice()) {
+      if (w.pred(e)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(e);
+      }
+    }
+  }
+
+  cmd(c: Record<string, unknown>): void {
+    this.proc.send(JSON.stringify(c));
+  }
+
+  /** First event after index `since` matching `pred`. */
+  waitFor(pred: (e: PdaEvent) => boolean, timeoutMs: number, since: number): Promise<PdaEvent> {
+    const seen = this.events.slice(since).find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = { pred, resolve: (e: PdaEvent) => (clearTimeout(t), resolve(e)) };
+      const t = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error('pda' + this.index + ': timed out; last events ' + JSON.stringify(this.events.slice(-4)) + '; ' + this.proc.tail()));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+}
+
+const live = new Set<Testbed>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const tb of live) tb.downSync();
+  });
+}
+
+export class Testbed {
+  readonly names: RunNames;
+  readonly pdas: LabPda[] = [];
+  readonly workDir: string;
+  identityKey = '';
+  mssId = 'lab';
+  private procs: LabProc[] = [];
+  private created: string[] = [];
+  private capture: LabProc | null = null;
+  private downPromise: Promise<string[]> | null = null;
+  private log: (s: string) => void;
+
+  private constructor(readonly opts: TestbedOptions) {
+    this.names = runNames(newRunPrefix());
+    this.workDir = mkdtempSync(join(tmpdir(), this.names.prefix + '-'));
+    this.log = opts.log || (() => undefined);
+  }
+
+  get prefix(): string {
+    return this.names.prefix;
+  }
+
+  static async up(opts: TestbedOptions): Promise<Testbed> {
+    if (!(opts.pdas >= 1 && opts.pdas <= MAX_PDAS && opts.pdas % 1 === 0)) throw new Error('pdas must be 1..' + MAX_PDAS);
+    if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+      throw new Error('the lab needs root (network namespaces); run as root, e.g. sudo hood lab run');
+    }
+    const bundle = opts.bundlePath || DEFAULT_BUNDLE;
+    if (!existsSync(bundle)) throw new Error('firmware bundle ' + bundle + ' missing: run `hood build firmware`');
+    const tb = new Testbed(opts);
+    opts.onPrefix?.(tb.prefix);
+    live.add(tb);
+    installExitHook();
+    try {
+      await tb.setup(bundle);
+      return tb;
+    } catch (e) {
+      await tb.down();
+      throw e;
+    }
+  }
+
+  private step(s: SetupStep): void {
+    this.log('setup: ' + s + ' done');
+    if (this.opts.failAfter === s) throw new Error('injected failure after setup step ' + s);
+  }
+
+  private async ns(name: string): Promise<void> {
+    this.created.push(name);
+    await addNamespace(name);
+  }
+
+  private spawn(name: string, ns: string, cmd: string, args: string[], o: { stdin?: boolean; onLine?: (l: string) => void } = {}): LabProc {
+    const p = new LabProc(name, ns, cmd, args, { cwd: ROOT, ...o });
+    this.procs.push(p);
+    return p;
+  }
+
+  private async setup(bundle: string): Promise<void> {
+    const n = this.names;
+    await this.ns(n.air);
+    await this.ns(n.mss);
+    for (let i = 0; i < this.opts.pdas; i++) await this.ns(n.pda(i));
+    this.step('namespaces');
+
+    // The medium and the MSS do not speak IPv6: whatever IPv6 is on the air comes from a PDA.
+    const noV6 = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+    await nsSysctl(n.air, noV6);
+    await nsSysctl(n.mss, noV6);
+    await addBridge(n.air, 'br0');
+    await addStation(n.mss, 'eth0', n.air, 'mss0', 'br0');
+    await execFileOk(['-n', n.mss, 'addr', 'add', MSS_IP + '/24', 'dev', 'eth0']);
+    await execFileOk(['-n', n.mss, 'link', 'set', 'eth0', 'up']);
+    this.step('bridge');
+
+    for (let i = 0; i < this.opts.pdas; i++) {
+      const mac = burnedInMac(i);
+      // The PDA's NIC: created DOWN with the burned-in address; only the firmware brings it up.
+      await addStation(n.pda(i), 'eth0', n.air, 'pda' + i, 'br0', mac);
+      this.pdas.push(new LabPda(i, n.pda(i), mac, (this.opts.leaks && this.opts.leaks[i]) || []));
+    }
+    this.step('stations');
+
+    if (this.opts.pcap) {
+      const file = resolve(this.opts.pcap);
+      rmSync(file, { force: true });
+      const args = ['-i', 'br0', '-w', file, '-q'];
+      if (file.endsWith('.pcap')) args.push('-P');
+      // dumpcap puts br0 in promiscuous mode, so the bridge hands it every frame it forwards.
+      this.capture = this.spawn('dumpcap', n.air, 'dumpcap', args);
+      await this.capture.waitLine((l) => l.startsWith('File:') || l.startsWith('Capturing on'), 10_000);
+    }
+    this.step('capture');
+
+    const lease = Math.max(120, this.opts.leaseSec ?? 120);
+    const dns = this.spawn('dnsmasq', n.mss, 'dnsmasq', [
+      '--keep-in-foreground', '--conf-file=/dev/null', '--port=0', '--interface=eth0', '--bind-interfaces',
+      '--dhcp-range=' + SUBNET + '.100,' + SUBNET + '.250,255.255.255.0,' + lease + 's',
+      '--dhcp-leasefile=' + join(this.workDir, 'leases'), '--pid-file=' + join(this.workDir, 'dnsmasq.pid'),
+      '--no-ping', '--dhcp-authoritative', '--log-dhcp', '--log-facility=-', '--no-hosts', '--no-resolv',
+    ]);
+    await dns.waitLine((l) => /DHCP, sockets bound/.test(l), 10_000);
+    this.step('dhcp');
+
+    const mss = this.spawn('mss', n.mss, process.execPath, [
+      '--import', 'tsx', join(ROOT, 'host/lab/mss-main.ts'), '--data-dir', join(this.workDir, 'mss'), '--host', MSS_IP,
+      '--port', String(BROKER_PORT), '--mss-id', this.mssId,
+    ]);
+    const ready = JSON.parse(await mss.waitLine((l) => l.startsWith('{"ready":true'), 60_000));
+    this.identityKey = ready.identityKey;
+    this.step('mss');
+
+    await Promise.all(
+      this.pdas.map(async (p) => {
+        const args = ['--import', 'tsx', join(ROOT, 'boards/netns/pda-main.ts'), '--iface', 'eth0', '--bundle', bundle];
+        for (const l of p.leaks) args.push('--leak', l);
+        p.proc = this.spawn('pda' + p.index, p.ns, process.execPath, args, { stdin: true, onLine: (l) => p.onLine(l) });
+        await p.waitFor((e) => e.ev === 'boot', 60_000, 0);
+        const since = p.events.length;
+        p.cmd({ cmd: 'config', brokerHost: MSS_IP, brokerPort: BROKER_PORT, mssId: this.mssId });
+        p.cmd({ cmd: 'pin', mssId: this.mssId, key: this.identityKey });
+        await p.waitFor((e) => e.ev === 'pinned', 10_000, since);
+      }),
+    );
+    this.step('pdas');
+  }
+
+  /** Stop the capture (flushing the file); the rest keeps running. */
+  async stopCapture(): Promise<void> {
+    if (this.capture) await this.capture.stop(5000);
+  }
+
+  /**
+   * Stop every process by pid (PDAs first, so their links go down; the capture last, so it sees it),
+   * delete this run's namespaces and work dir. Idempotent. Resolves with the run's namespaces still
+   * present afterwards (empty on success).
+   */
+  down(): Promise<string[]> {
+    if (!this.downPromise) this.downPromise = this.doDown();
+    return this.downPromise;
+  }
+
+  private async doDown(): Promise<string[]> {
+    const order = this.procs.filter((p) => p !== this.capture).reverse();
+    await Promise.all(order.map((p) => p.stop(3000)));
+    if (this.capture) await this.capture.stop(5000);
+    for (const ns of this.created.slice().reverse()) await deleteNamespace(ns);
+    // Also anything carrying our prefix that a half-done step made.
+    const left = (await listNamespaces()).filter((x) => prefixOf(x) === this.prefix);
+    for (const ns of left) await deleteNamespace(ns);
+    rmSync(this.workDir, { recursive: true, force: true });
+    live.delete(this);
+    return (await listNamespaces()).filter((x) => prefixOf(x) === this.prefix);
+  }
+
+  /** Synchronous cleanup for the process 'exit' handler. */
+  downSync(): void {
+    for (const p of this.procs) p.killNow();
+    let names: string[] = this.created;
+    try {
+      names = names.concat(listNamespacesSync().filter((x) => prefixOf(x) === this.prefix));
+    } catch {
+      /* ip unavailable: delete what we know of */
+    }
+    for (const ns of names) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 5000 });
+      } catch {
+        /* already gone */
+      }
+    }
+    rmSync(this.workDir, { recursive: true, force: true });
+    live.delete(this);
+  }
+}
+
+async function execFileOk(args: string[]): Promise<void> {
+  await execTool('ip', args);
+}
