@@ -145,7 +145,7 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
         return {
           write(data: Uint8Array) {
             if (closed) return;
-            let b = new Uint8Array(data);
+            let b: Uint8Array = new Uint8Array(data);
             if (first && leaks.indexOf('mqtt-client-id') >= 0) b = pinConnectClientId(b, burnedIn);
             first = false;
             s.write(Buffer.from(b.buffer, b.byteOffset, b.length));

@@ -17,6 +17,8 @@ export interface AppContext {
   state(): string;
   /** TmpId of the current session, '' if none. */
   tmpId(): string;
+  /** A beacon extension of the MSS of the current session (docs/protocol.md §2), or null. */
+  beaconExtension(type: number): Uint8Array | null;
 }
 
 export interface App {

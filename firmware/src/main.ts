@@ -11,6 +11,7 @@ import { PdaSession, type SessionHooks } from './session';
 import { HomeLink, homeIdentity, type HomeIdentity } from './home';
 import { appCommand, appForChannel, eachApp, type AppContext } from './apps';
 import './apps/index';
+import '../../boards/espruino-common/boot';
 
 export const FIRMWARE_VERSION = '0.1.0';
 
@@ -84,6 +85,9 @@ function appContext(): AppContext {
     },
     tmpId: function () {
       return fw.session ? fw.session.tmpId() : '';
+    },
+    beaconExtension: function (type: number) {
+      return fw.session ? fw.session.beaconExtension(type) : null;
     },
   };
 }

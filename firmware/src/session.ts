@@ -13,7 +13,7 @@
  * Runs on Espruino: callbacks, no Map/Set/async; all secrets are Uint8Arrays registered in `secrets`.
  */
 import { equalBytes, isAllZero, toHex, utf8Encode, wipe } from '../../shared/src/bytes';
-import { checkPin, decodeBeacon, verifyBeaconSignature, type Beacon } from '../../shared/src/protocol/beacon';
+import { beaconExtension, checkPin, decodeBeacon, verifyBeaconSignature, type Beacon } from '../../shared/src/protocol/beacon';
 import { DIR_DOWN, DIR_UP, decodeCellHeader, openSession, sealJoin, sealSession, sessionCapacity } from '../../shared/src/protocol/cells';
 import {
   BYE_NORMAL,
@@ -468,6 +468,11 @@ export class PdaSession {
     let s = '';
     for (let i = 0; i < this.tmpIdBytes.length; i++) s += String.fromCharCode(this.tmpIdBytes[i]);
     return s;
+  }
+
+  /** An extension of the current MSS's beacon, or null. */
+  beaconExtension(type: number): Uint8Array | null {
+    return this.beacon ? beaconExtension(this.beacon, type) : null;
   }
 
   /** Register a buffer an app holds for this session, so the wipe overwrites it too. */

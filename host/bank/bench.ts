@@ -67,7 +67,11 @@ export async function benchBank(opts: { seconds?: number; onProgress?: (m: strin
     const ks = checkKeyset(mint.keys().keysets[0], {});
     const auth = 'Bearer ' + token;
     const db = (mint.store as unknown as { db: { pragma(s: string, o: { simple: boolean }): unknown } }).db;
-    const durable = { journal: String(db.pragma('journal_mode', { simple: true })), synchronous: String(db.pragma('synchronous', { simple: true })) };
+    const syncNames = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+    const durable = {
+      journal: String(db.pragma('journal_mode', { simple: true })),
+      synchronous: syncNames[Number(db.pragma('synchronous', { simple: true }))] || 'unknown',
+    };
 
     say('point multiplication');
     const pointMulPerSec = measurePointMul(Math.min(phaseMs, 1500));

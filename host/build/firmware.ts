@@ -23,6 +23,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { checkEspruinoSource } from './espruino-check';
+import { hoistFunctionDeclarations } from './hoist-functions';
 import { ESPRUINO_MODULES } from './espruino-builtins';
 
 /** Repository root (this file is host/build/firmware.ts). */
@@ -296,7 +297,8 @@ export async function buildFirmware(opts: BuildFirmwareOptions = {}): Promise<Bu
       legalComments: 'none',
       logLevel: 'silent',
     });
-    code = t.code;
+    // Espruino does not hoist function declarations (see hoist-functions.ts).
+    code = hoistFunctionDeclarations(t.code);
   } catch (e) {
     throw new FirmwareBuildError('es5 minify pass failed:\n' + formatEsbuildError(e));
   }

@@ -4,6 +4,11 @@ import { registerBuildCommands } from './commands/build';
 import { registerDemoCommand } from './commands/demo';
 import { registerMssCommands } from './commands/mss';
 import { registerMssBenchCommand } from './commands/bench-mss';
+import { registerRecipientCommands } from './commands/recipient';
+import { registerLabCommands } from './commands/lab';
+import { registerAuditCommands } from './commands/audit';
+import { registerBankBenchCommand, registerBankCommands } from './commands/bank';
+import { registerWalletCommands } from './commands/wallet';
 
 export function buildProgram(): Command {
   const program = new Command('hood')
@@ -13,8 +18,14 @@ export function buildProgram(): Command {
   registerMssCommands(program);
   registerDemoCommand(program);
   registerBuildCommands(program);
+  registerRecipientCommands(program);
+  registerLabCommands(program);
+  registerAuditCommands(program);
+  registerBankCommands(program);
+  registerWalletCommands(program);
   const bench = program.command('bench').description('benchmarks (JSON with --json); each compares against a baseline measured in the same run');
   registerMssBenchCommand(bench);
+  registerBankBenchCommand(bench);
   return program;
 }
 

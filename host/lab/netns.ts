@@ -48,6 +48,37 @@ export async function addStation(ns: string, inner: string, air: string, outer: 
   await execTool('ip', ['-n', air, 'link', 'set', outer, 'master', bridge, 'up']);
 }
 
+/**
+ * End every process still running inside one of OUR namespaces (a lab process that was SIGKILLed
+ * leaves dnsmasq, dumpcap and the MSS behind): SIGTERM, then SIGKILL after `graceMs`. The pids come
+ * from `ip netns pids`, i.e. only processes inside that namespace.
+ */
+export async function killNamespacePids(name: string, graceMs = 2000): Promise<number> {
+  const pids = async () =>
+    (await execTool('ip', ['netns', 'pids', name]).catch(() => ({ stdout: '' }))).stdout
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 1 && n !== process.pid);
+  const first = await pids();
+  for (const pid of first) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+  const until = Date.now() + graceMs;
+  while (Date.now() < until && (await pids()).length) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of await pids()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  return first.length;
+}
+
 export async function deleteNamespace(name: string): Promise<void> {
   await execTool('ip', ['netns', 'del', name]).catch(() => undefined);
 }

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { EVENT_PREFIX } from '../../firmware/src/event-prefix';
 import { execTool } from '../../boards/netns/exec';
 import type { LeakKind } from '../../boards/netns/leaks';
-import { addBridge, addNamespace, addStation, listNamespaces, listNamespacesSync, nsSysctl, deleteNamespace } from './netns';
+import { addBridge, addNamespace, addStation, killNamespacePids, listNamespaces, listNamespacesSync, nsSysctl, deleteNamespace } from './netns';
 import { newRunPrefix, prefixOf, runNames, type RunNames } from './names';
 import { LabProc } from './procs';
 
@@ -184,6 +184,8 @@ export class Testbed {
     await nsSysctl(n.air, noV6);
     await nsSysctl(n.mss, noV6);
     await addBridge(n.air, 'br0');
+    // No IGMP querier chatter from the bridge itself.
+    await execFileOk(['-n', n.air, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
     await addStation(n.mss, 'eth0', n.air, 'mss0', 'br0');
     await execFileOk(['-n', n.mss, 'addr', 'add', MSS_IP + '/24', 'dev', 'eth0']);
     await execFileOk(['-n', n.mss, 'link', 'set', 'eth0', 'up']);
@@ -260,7 +262,10 @@ export class Testbed {
     const order = this.procs.filter((p) => p !== this.capture).reverse();
     await Promise.all(order.map((p) => p.stop(3000)));
     if (this.capture) await this.capture.stop(5000);
-    for (const ns of this.created.slice().reverse()) await deleteNamespace(ns);
+    for (const ns of this.created.slice().reverse()) {
+      await killNamespacePids(ns, 1000); // safety net: nothing of ours may outlive its namespace
+      await deleteNamespace(ns);
+    }
     // Also anything carrying our prefix that a half-done step made.
     const left = (await listNamespaces()).filter((x) => prefixOf(x) === this.prefix);
     for (const ns of left) await deleteNamespace(ns);
@@ -292,4 +297,9 @@ export class Testbed {
 
 async function execFileOk(args: string[]): Promise<void> {
   await execTool('ip', args);
+}
+
+/** Tear down every testbed of this process (SIGINT/SIGTERM handlers of the CLI). */
+export async function downAllTestbeds(): Promise<void> {
+  await Promise.all([...live].map((tb) => tb.down()));
 }

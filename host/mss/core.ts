@@ -75,8 +75,14 @@ export interface ServiceContext {
 export interface Service {
   channel: number;
   onData(ctx: ServiceContext, payload: Uint8Array): void;
+  /** Called when a session is admitted. */
+  onStart?(ctx: ServiceContext): void;
   /** Called when a session ends, so the service can release what it holds for it. */
   onEnd?(tmpId: string): void;
+  /** May DATA on `channel` be served now? (Payment gates other channels until the session is paid.) */
+  allows?(ctx: ServiceContext, channel: number): boolean;
+  /** Called on every tick; a BYE reason ends the session (e.g. paid time ran out). */
+  check?(ctx: ServiceContext, now: number): number | undefined;
 }
 
 export type UpResult =
@@ -226,6 +232,8 @@ export class MssCore {
     this.sessions.add(s);
     this.stats.accepted++;
     this.send(s, { type: MSG_ACCEPT, tmpId, idleTimeoutSec: this.config.idleTimeoutSec, maxSessionSec: this.config.maxSessionSec });
+    const ctx = this.ctxFor(s);
+    for (const svc of this.services.values()) svc.onStart?.(ctx);
     this.log.info({ event: 'session_admitted', tmpId, tmpMac: s.tmpMac, sessions: this.sessions.size }, 'session admitted');
     return { ok: true, what: 'join', tmpId };
   }
@@ -250,16 +258,16 @@ export class MssCore {
       case MSG_DATA: {
         const svc = this.services.get(m.channel);
         if (!svc) return this.reject('unknown_channel');
+        const ctx = this.ctxFor(s);
+        for (const other of this.services.values()) if (other.allows && !other.allows(ctx, m.channel)) return this.reject('unpaid');
         s.lastSeenAt = this.now();
         s.cellsUp++;
-        const ctx: ServiceContext = {
-          tmpId: s.tmpId,
-          state: s.service,
-          reply: (channel, payload) => {
-            if (this.sessions.findByTmpId(s.tmpId) === s) this.send(s, { type: MSG_DATA, channel, payload });
-          },
-        };
-        svc.onData(ctx, m.payload);
+        try {
+          svc.onData(ctx, m.payload);
+        } catch (e) {
+          if (e instanceof DecodeError) return this.reject(e.reason);
+          throw e;
+        }
         return { ok: true, what: 'data', tmpId: s.tmpId };
       }
       case MSG_REKEY: {
@@ -284,6 +292,17 @@ export class MssCore {
     }
   }
 
+  private ctxFor(s: Session): ServiceContext {
+    return {
+      tmpId: s.tmpId,
+      state: s.service,
+      // Services may answer later (e.g. after asking the bank); only while the session still lives.
+      reply: (channel, payload) => {
+        if (this.sessions.findByTmpId(s.tmpId) === s) this.send(s, { type: MSG_DATA, channel, payload });
+      },
+    };
+  }
+
   private end(s: Session, why: string): void {
     const tmpId = s.tmpId;
     this.sessions.remove(s);
@@ -303,7 +322,15 @@ export class MssCore {
   /** End sessions past their idle or absolute limit (paper step 8: the MSS times sessions out). */
   tick(): void {
     const now = this.now();
-    for (const s of this.sessions.all()) {
+    sessions: for (const s of this.sessions.all()) {
+      for (const svc of this.services.values()) {
+        const reason = svc.check?.(this.ctxFor(s), now);
+        if (reason !== undefined) {
+          this.send(s, { type: MSG_BYE, reason });
+          this.end(s, 'service_' + reason);
+          continue sessions;
+        }
+      }
       if (now >= s.expiresAt) {
         this.send(s, { type: MSG_BYE, reason: BYE_SESSION_LIMIT });
         this.end(s, 'session_limit');

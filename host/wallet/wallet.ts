@@ -113,7 +113,7 @@ export class Wallet {
   }
 
   /** Settle the op and store its proofs (except those going into an export); drop the pending entry. */
-  private async complete(op: PendingOp): Promise<{ kept: Proof[]; sent: Proof[] }> {
+  private async complete(op: PendingOp, keepAll = false): Promise<{ kept: Proof[]; sent: Proof[] }> {
     let fresh: Proof[];
     try {
       fresh = await this.settle(op);
@@ -127,7 +127,8 @@ export class Wallet {
       }
       throw bankFailure(e);
     }
-    const send = new Set(op.sendIdx || []);
+    // keepAll (recovery): an export interrupted before its token was printed keeps everything.
+    const send = new Set(keepAll ? [] : op.sendIdx || []);
     const kept = fresh.filter((_, i) => !send.has(i));
     const sent = fresh.filter((_, i) => send.has(i));
     await this.store.update((s) => {
@@ -159,7 +160,7 @@ export class Wallet {
     const failed: string[] = [];
     for (const op of [...this.store.state.pending]) {
       try {
-        await this.complete(op);
+        await this.complete(op, true);
         settled++;
       } catch (e) {
         failed.push(op.kind + ' ' + op.id + ': ' + (e as Error).message);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishProofs, prepareOutputs, wireOutputs } from '../../host/wallet/blinding';
 import { BankClient } from '../../host/wallet/bank-client';
 import type { Proof } from '../../host/wallet/types';
-import { rawPost, startTestBank, type TestBank } from './helpers';
+import { rawPost, startTestBank, type TestBank, cleanupTempDirs } from './helpers';
 
 let bank: TestBank;
 let bob: string;
@@ -48,6 +48,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bank.stop();
+  cleanupTempDirs();
 });
 
 describe('malformed requests', () => {

@@ -9,7 +9,7 @@ import { CashuMint, CashuWallet, getEncodedTokenV4, hasValidDleq, type Proof } f
 import { HttpBank } from '../../host/wallet/client';
 import { MssWallet } from '../../host/wallet/mss-wallet';
 import { Wallet } from '../../host/wallet/wallet';
-import { startTestBank, tempDir, type TestBank } from './helpers';
+import { startTestBank, tempDir, type TestBank, cleanupTempDirs } from './helpers';
 
 let bank: TestBank;
 let bob: string;
@@ -47,6 +47,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bank.stop();
+  cleanupTempDirs();
 });
 
 describe('cashu-ts 2.5 against hood bank', () => {

@@ -14,7 +14,7 @@ import { BankClient } from '../../host/wallet/bank-client';
 import { finishProofs, prepareOutputs, wireOutputs, type PreparedOutputs } from '../../host/wallet/blinding';
 import type { WireSignature } from '../../host/wallet/client';
 import type { Proof } from '../../host/wallet/types';
-import { tempDir } from './helpers';
+import { cleanupTempDirs, tempDir } from './helpers';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const children: ChildProcess[] = [];
@@ -47,6 +47,7 @@ function spawnBank(dir: string): Promise<{ child: ChildProcess; url: string }> {
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  cleanupTempDirs();
 });
 
 it('SIGKILL during concurrent swaps loses no acknowledged swap and never half-applies one', async () => {

@@ -8,7 +8,7 @@ import { Wallet } from '../../host/wallet/wallet';
 import { BankClient } from '../../host/wallet/bank-client';
 import { finishProofs, prepareOutputs, wireOutputs } from '../../host/wallet/blinding';
 import { encodeToken } from '../../host/wallet/token';
-import { startTestBank, tempDir, type TestBank } from './helpers';
+import { startTestBank, tempDir, type TestBank, cleanupTempDirs } from './helpers';
 
 let bank: TestBank;
 beforeAll(async () => {
@@ -16,6 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bank.stop();
+  cleanupTempDirs();
 });
 
 it('exactly one of two racing MSSs accepts the same token, 100 times', async () => {

@@ -5,8 +5,17 @@ import { join } from 'node:path';
 import { silentLogger } from '../../host/common/log';
 import { startBank, type RunningBank } from '../../host/bank/service';
 
+const made: string[] = [];
+
+/** A fresh temp dir, removed by cleanupTempDirs() (call it in afterAll). */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), 'hood-' + prefix + '-'));
+  const d = mkdtempSync(join(tmpdir(), 'hood-' + prefix + '-'));
+  made.push(d);
+  return d;
+}
+
+export function cleanupTempDirs(): void {
+  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
 }
 
 export interface TestBank extends RunningBank {

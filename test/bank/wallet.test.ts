@@ -17,7 +17,7 @@ import { HttpBank } from '../../host/wallet/client';
 import { checkKeyset } from '../../host/wallet/keyring';
 import { MssWallet } from '../../host/wallet/mss-wallet';
 import { Wallet } from '../../host/wallet/wallet';
-import { startTestBank, tempDir, type TestBank } from './helpers';
+import { startTestBank, tempDir, type TestBank, cleanupTempDirs } from './helpers';
 
 let bank: TestBank;
 let bob: string;
@@ -28,6 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await bank.stop();
+  cleanupTempDirs();
 });
 
 describe('host wallet', () => {
@@ -73,6 +74,25 @@ describe('host wallet', () => {
     expect(again.balance()).toBe(12);
     expect(again.store.state.pending).toEqual([]);
     expect((await http.balance(bob)).balance).toBe(before - 12);
+  });
+});
+
+describe('host wallet recovery of an export', () => {
+  it('an export swap interrupted before the token was printed gives all its value back to the wallet', async () => {
+    const dir = tempDir('w-exp');
+    const w = new Wallet(dir);
+    await w.withdraw(bank.url, bob, 8);
+    const ks = await w.bank(bank.url).ring.active();
+    const inputs = w.proofs(bank.url).map(({ mint, ...p }) => p);
+    const outputs = prepareOutputs([4, 4], ks);
+    await w.store.update((s) => {
+      s.proofs = [];
+      s.pending.push({ id: 'e1', kind: 'swap', mint: bank.url, inputs, outputs, sendIdx: [0], at: Date.now() });
+    });
+    await new HttpBank(bank.url).postSwap(inputs, outputs.items.map((o) => ({ amount: o.amount, id: ks.id, B_: o.B_ })));
+    const again = new Wallet(dir);
+    expect(await again.recover()).toEqual({ settled: 1, failed: [] });
+    expect(again.balance()).toBe(8);
   });
 });
 

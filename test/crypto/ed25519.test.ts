@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { sign, verify, generateKeyPairSync } from 'node:crypto';
-import { ed25519Verify, ed25519PublicKey, reduceModL, _constants } from '../../shared/src/crypto/ed25519';
+import { ed25519Verify, ed25519PublicKey, reduceModL, _constants, _wnaf4 } from '../../shared/src/crypto/ed25519';
 import { hex, unhex, seededBytes } from './helpers';
 import { ed25519Private, ed25519Public, rawPublic } from './node-keys';
 
@@ -210,5 +210,28 @@ describe('reduceModL', () => {
 
   it('rejects inputs that are not 64 bytes', () => {
     expect(() => reduceModL(new Uint8Array(32))).toThrow(/64 bytes/);
+  });
+});
+
+describe('wnaf4 (scalar recoding used by verification)', () => {
+  it('digits are odd in ±1..±7, non-adjacent (gap >= 4) and sum back to the scalar', () => {
+    const rnd = seededBytes('wnaf');
+    const scalars: bigint[] = [0n, 1n, 7n, 8n, 9n, 15n, 16n, 255n, L - 1n, (1n << 252n), (1n << 253n) - 1n, 0x8888888888888888n];
+    for (let i = 0; i < 300; i++) scalars.push(leToBig(rnd(32)) % L);
+    for (const x of scalars) {
+      const naf = _wnaf4(bigToLe(x, 32));
+      let sum = 0n;
+      let last = -10;
+      for (let i = 0; i < naf.length; i++) {
+        const d = naf[i];
+        if (d === 0) continue;
+        expect(Math.abs(d) % 2).toBe(1);
+        expect(Math.abs(d)).toBeLessThanOrEqual(7);
+        expect(i - last).toBeGreaterThanOrEqual(4);
+        last = i;
+        sum += BigInt(d) << BigInt(i);
+      }
+      expect(sum).toBe(x);
+    }
   });
 });

@@ -12,10 +12,11 @@ import {
 } from './espruino-bundle';
 
 const ENTRY = `
-import { x25519, x25519Base, x25519Shared, seal, open, ed25519Verify, ed25519PublicKey, sha256, sha512,
-  hmacSha256, hkdfSha256 } from './shared/src/crypto/index';
+import { x25519, x25519Base, x25519Shared, x25519Keypair, seal, open, ed25519Verify, ed25519PublicKey, sha256,
+  sha512, hmacSha256, hkdfSha256 } from './shared/src/crypto/index';
 declare const hood: any;
-hood.crypto = { x25519: x25519, x25519Base: x25519Base, x25519Shared: x25519Shared, seal: seal, open: open,
+hood.crypto = { x25519: x25519, x25519Base: x25519Base, x25519Shared: x25519Shared, x25519Keypair: x25519Keypair,
+  seal: seal, open: open,
   ed25519Verify: ed25519Verify, ed25519PublicKey: ed25519PublicKey, sha256: sha256, sha512: sha512,
   hmacSha256: hmacSha256, hkdfSha256: hkdfSha256 };
 `;
@@ -53,6 +54,14 @@ const PROBE = `
   r.hkdf = b2h(C.hkdfSha256(h2b('0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b'), h2b('000102030405060708090a0b0c'),
     h2b('f0f1f2f3f4f5f6f7f8f9'), 42));
   r.hmac = b2h(C.hmacSha256(asc('Jefe'), asc('what do ya want for nothing?')));
+  var kp = C.x25519Keypair(bSk);
+  r.keypair = b2h(kp.publicKey).slice(0, 16);
+  // Every byte result is a real Uint8Array (Espruino's typed-array slice() gives an Array).
+  var outs = [C.x25519(aSk, bSk), C.x25519Base(aSk), kp.secretKey, kp.publicKey, C.seal(key, nonce, pt),
+    C.open(key, nonce, C.seal(key, nonce, pt)), C.sha256(pt), C.sha512(pt), C.hmacSha256(key, pt),
+    C.hkdfSha256(key, undefined, pt, 10), C.ed25519PublicKey(aSk)];
+  r.allUint8 = true;
+  for (var i = 0; i < outs.length; i++) if (!(outs[i] instanceof Uint8Array)) r.allUint8 = false;
   return JSON.stringify(r);
 })()
 `;
@@ -64,11 +73,12 @@ function strippedContext(): vm.Context {
 }
 
 describe('Espruino safety of the crypto bundle', () => {
-  it('the sandbox really lacks every global Espruino lacks', () => {
+  it('the sandbox really lacks every global Espruino lacks (and has its typed-array slice quirk)', () => {
     const ctx = strippedContext();
     for (const name of MISSING_ON_ESPRUINO) {
       expect(vm.runInContext('typeof ' + name, ctx), name).toBe('undefined');
     }
+    expect(vm.runInContext('new Uint8Array(3).slice() instanceof Uint8Array', ctx)).toBe(false);
   });
 
   it('bundle (noble lowered to ES5) has no syntax Espruino cannot parse and no forbidden globals', async () => {
@@ -117,6 +127,8 @@ describe('Espruino safety of the crypto bundle', () => {
       sha512: 'ddaf35a193617abacc417349ae204131',
       hkdf: '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
       hmac: '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+      keypair: 'de9edb7d7b7dc1b4',
+      allUint8: true,
     });
   });
 

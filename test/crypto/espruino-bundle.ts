@@ -104,6 +104,14 @@ export function espruinoSyntaxViolations(code: string): string[] {
     for (const k of Object.keys(node)) if (k !== 'loc') walk((node as Record<string, unknown>)[k]);
   };
   walk(ast);
+  // TypeScript's ES5 helpers that do not run on Espruino 2v29 (measured on the real
+  // interpreter): __spreadArray declares `var f` inside a loop that may not run and reads it
+  // afterwards (Espruino does not hoist var), and calls Array.prototype.slice (not reachable
+  // through the prototype on Espruino).
+  for (const helper of ['__spreadArray', 'Array.prototype.slice']) {
+    const at = code.indexOf(helper);
+    if (at >= 0) found.push('TypeScript helper ' + helper + ' at ' + at + ' (breaks on Espruino)');
+  }
   return found;
 }
 
@@ -130,5 +138,7 @@ export const DELETE_GLOBALS_SRC = `
   delete Number.isInteger; delete Number.isSafeInteger;
   delete Object.freeze;
   delete g.RangeError; delete ArrayBuffer.isView;
+  // Espruino 2v29 quirk (measured): a typed array's slice() returns a plain Array.
+  Object.getPrototypeOf(Uint8Array.prototype).slice = function (a, b) { return Array.prototype.slice.call(this, a, b); };
 })();
 `;

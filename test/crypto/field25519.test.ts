@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   Fe, feNew, feFromBytes, feToBytes, feAdd, feSub, feMul, feSq, feMulSmall, feCswap, feCmov,
-  feInvert, fePow2523, feIsZero, feIsNegative, feEqual, feNeg, feCarry,
+  feInvert, fePow2523, feIsZero, feIsNegative, feEqual, feNeg,
 } from '../../shared/src/crypto/field25519';
 import { seededBytes } from './helpers';
 
@@ -86,30 +86,62 @@ describe('field25519 vs BigInt', () => {
     }
   });
 
-  it('stays exact at the documented limb bounds (|limb| < 2^18 into feMul)', () => {
-    const big = feNew();
-    const neg = feNew();
+  it('stays exact at the documented limb bounds (feMul inputs < 496000, feSub of 3-term sums)', () => {
+    const max = feNew();
     const mixed = feNew();
     for (let i = 0; i < 16; i++) {
-      big[i] = 262143; // 2^18 - 1
-      neg[i] = -262143;
-      mixed[i] = i % 2 ? 262143 : -262143;
+      max[i] = 495999;
+      mixed[i] = i % 2 ? 495999 : 0;
     }
     const o = feNew();
-    for (const [a, b] of [[big, big], [neg, neg], [big, neg], [mixed, big], [mixed, mixed]]) {
+    for (const [a, b] of [[max, max], [mixed, max], [mixed, mixed]]) {
       feMul(o, a, b);
       expect(canon(o)).toBe(mod(toBig(a) * toBig(b)));
-      // output bounds promised by the header comment
-      for (let i = 0; i < 16; i++) {
-        expect(o[i]).toBeGreaterThanOrEqual(-38);
-        expect(o[i]).toBeLessThan(65536 + 38);
-      }
+      feSq(o, a);
+      expect(canon(o)).toBe(mod(toBig(a) * toBig(a)));
     }
-    const c = feNew();
-    c.set(mixed);
-    feCarry(c);
-    feCarry(c);
-    expect(canon(c)).toBe(mod(toBig(mixed)));
+    // Worst subtrahend allowed by feSub: a sum of three reduced values, each at its limb maximum.
+    const red = feNew();
+    for (let i = 0; i < 16; i++) red[i] = i === 0 ? 65535 + 18 : i === 15 ? 32767 : 65535;
+    const three = feNew();
+    feAdd(three, red, red);
+    feAdd(three, three, red);
+    const s = feNew();
+    feSub(s, fromBig(0n), three);
+    for (let i = 0; i < 16; i++) expect(s[i]).toBeGreaterThanOrEqual(0);
+    expect(canon(s)).toBe(mod(-3n * toBig(red)));
+    // ... and the largest feSub output (minuend also a 3-term sum) is still a valid feMul input.
+    feSub(s, three, fromBig(0n));
+    for (let i = 0; i < 16; i++) expect(s[i]).toBeLessThan(496000);
+    feMul(o, s, s);
+    expect(canon(o)).toBe(mod(toBig(s) * toBig(s)));
+  });
+
+  it('every operation returns reduced limbs (the bounds the next operation relies on)', () => {
+    const rnd = seededBytes('bounds');
+    const isReduced = (x: Fe) => {
+      for (let i = 0; i < 16; i++) {
+        const max = i === 0 ? 65536 + 19 : i === 15 ? 32768 : 65536;
+        if (!(x[i] >= 0 && x[i] < max && Number.isInteger(x[i]))) return false;
+      }
+      return true;
+    };
+    const o = feNew();
+    for (let n = 0; n < 200; n++) {
+      const a = randomFe(rnd);
+      const b = randomFe(rnd);
+      const s = feNew();
+      feSub(s, a, b);
+      feMul(o, s, s);
+      expect(isReduced(o)).toBe(true);
+      feSq(o, s);
+      expect(isReduced(o)).toBe(true);
+      feMulSmall(o, s, 121665);
+      expect(isReduced(o)).toBe(true);
+      feNeg(o, a);
+      expect(isReduced(o)).toBe(true);
+      expect(canon(o)).toBe(mod(-toBig(a)));
+    }
   });
 
   it('feMul allows the output to alias an input', () => {

@@ -1,2 +1,5 @@
 /** Every firmware app, imported for its registerApp() side effect. One line per app. */
 export {};
+import './mail';
+import './pay';
+import './wallet-store';

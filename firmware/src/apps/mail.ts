@@ -192,7 +192,15 @@ function onStatus(payload: Uint8Array, ctx: AppContext): void {
 
 registerApp({
   name: 'mail',
-  commands: { 'mail.send': send, 'mail.pickup': pickup, 'mail.forget': forget },
+  commands: {
+    'mail.send': send,
+    'mail.pickup': pickup,
+    'mail.forget': forget,
+    'mail.status': function (c: any, ctx: AppContext) {
+      expireTickets(ctx.board.clock.now());
+      ctx.emit({ ev: 'mail.status', tickets: tickets.length, inSession: !!cur, replyKey: !!(cur && cur.reply), sends: cur ? cur.sends : 0 });
+    },
+  },
   channels: [CH_MAIL_DELIVER, CH_MAIL_CTRL_DOWN],
   onJoined: function () {
     cur = newSession();

@@ -253,6 +253,11 @@ export class SqliteLedgerStore implements LedgerStore {
     });
   }
 
+  async findSwap(opKey: string): Promise<IssuedOutput[] | null> {
+    const prior = this.db.prepare("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
+    return prior ? this.outputsOf(opKey) : null;
+  }
+
   async spentYs(Ys: string[]): Promise<Set<string>> {
     const out = new Set<string>();
     const q = this.db.prepare('SELECT 1 FROM spent WHERE y = ?');

@@ -129,6 +129,9 @@ export interface LedgerStore {
   /** Spend inputs and record outputs atomically; same key (hash of inputs and outputs) is a replay. */
   swap(opKey: string, inputs: SpentInput[], outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>>;
 
+  /** The stored signatures of a committed swap with this key, or null. */
+  findSwap(opKey: string): Promise<IssuedOutput[] | null>;
+
   /** Which of these Ys are spent. */
   spentYs(Ys: string[]): Promise<Set<string>>;
 

@@ -3,13 +3,18 @@
  * and Poly1305 MAC, without noble's own AEAD wrapper: that one encodes the lengths with
  * DataView.setBigUint64(BigInt(n)), which Espruino cannot run. Lengths are encoded by hand.
  *
+ * The Poly1305 class is used directly rather than noble's `poly1305` wrapper: the wrapper calls
+ * `mac(key, ...args)`, which TypeScript's ES5 lowering turns into its `__spreadArray` helper,
+ * and that helper fails on Espruino 2v29 (it relies on `var` hoisting and on
+ * Array.prototype.slice, neither of which Espruino has).
+ *
  * seal -> ciphertext || tag (16 bytes). open -> plaintext, or null on any authentication
  * failure; the tag is checked (constant time) before anything is decrypted, so no partial
  * plaintext ever leaves this module. Wrong key/nonce sizes are programming errors and throw.
  */
 import './espruino-shims';
 import { chacha20 } from '@noble/ciphers/chacha.js';
-import { poly1305 } from '@noble/ciphers/_poly1305.js';
+import { Poly1305 } from '@noble/ciphers/_poly1305.js';
 import { equalBytes, wipe } from '../bytes';
 
 export const KEY_LENGTH = 32;
@@ -49,7 +54,7 @@ function putLe64(out: Uint8Array, off: number, n: number): void {
  */
 function computeTag(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uint8Array): Uint8Array {
   const otk = chacha20(key, nonce, new Uint8Array(32), undefined, 0);
-  const mac = poly1305.create(otk);
+  const mac = new Poly1305(otk);
   mac.update(aad);
   if (aad.length % 16) mac.update(ZERO16.subarray(0, 16 - (aad.length % 16)));
   mac.update(ct);
@@ -58,7 +63,11 @@ function computeTag(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ct: Uin
   putLe64(lens, 0, aad.length);
   putLe64(lens, 8, ct.length);
   mac.update(lens);
-  const tag = mac.digest();
+  // digestInto our own array: noble's digest() returns buffer.slice(), which on Espruino 2v29
+  // is a plain Array rather than a Uint8Array.
+  const tag = new Uint8Array(TAG_LENGTH);
+  mac.digestInto(tag);
+  mac.destroy();
   wipe(otk);
   return tag;
 }

@@ -119,7 +119,8 @@ export interface X25519Keypair {
 /** Key pair from 32 bytes of caller-supplied randomness (the PDA has E.hwRand, the host node:crypto). */
 export function x25519Keypair(rand32: Uint8Array): X25519Keypair {
   checkLen('rand32', rand32);
-  const secretKey = rand32.slice();
+  // new Uint8Array(copy), not slice(): on Espruino 2v29 a typed array's slice() returns an Array.
+  const secretKey = new Uint8Array(rand32);
   return { secretKey: secretKey, publicKey: x25519Base(secretKey) };
 }
 

@@ -48,11 +48,15 @@ export function parseLetter(b: Uint8Array): Letter {
   if (lines.length > MAX_HEADERS) throw new DecodeError('bad_letter', 'too many header lines');
   const headers: { [name: string]: string } = {};
   for (let i = 0; i < lines.length; i++) {
-    const m = /^([A-Za-z0-9-]{1,64}):[ \t]?(.*)$/.exec(lines[i]);
-    if (!m || lines[i].length > MAX_HEADER_LINE) throw new DecodeError('bad_letter', 'bad header line ' + (i + 1));
-    const name = m[1].toLowerCase();
+    const line = lines[i];
+    const colon = line.indexOf(':');
+    if (colon < 1 || colon > 64 || line.length > MAX_HEADER_LINE || !/^[A-Za-z0-9-]+$/.test(line.substring(0, colon)))
+      throw new DecodeError('bad_letter', 'bad header line ' + (i + 1));
+    const name = line.substring(0, colon).toLowerCase();
     if (Object.prototype.hasOwnProperty.call(headers, name)) throw new DecodeError('bad_letter', 'duplicate header ' + name);
-    headers[name] = m[2];
+    let v = line.substring(colon + 1);
+    if (v[0] === ' ' || v[0] === '\t') v = v.substring(1);
+    headers[name] = v;
   }
   return { headers: headers, body: text.substring(sep + sepLen) };
 }

@@ -25,16 +25,33 @@ import {
 export const MAX_STATUS_TEXT = 120;
 const AGE_MAGIC = 'age-encryption.org/v1\n';
 
+const ATEXT = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&\'*+/=?^_`{|}~-';
+const LDH = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-';
+
+function allIn(s: string, set: string): boolean {
+  for (let i = 0; i < s.length; i++) if (set.indexOf(s[i]) < 0) return false;
+  return true;
+}
+
 /**
- * A deliberately narrow address check (RFC 5321 §4.1.2 "Mailbox", dot-atom local part, no quoted
- * strings, no address literals): the PDA can only write to ordinary addresses, and nothing that could
- * smuggle SMTP syntax reaches the MSS's mailer.
+ * A deliberately narrow address check (RFC 5321 §4.1.2 "Mailbox" with a dot-atom local part; no
+ * quoted strings, no address literals): the PDA can only write to ordinary addresses, and nothing
+ * that could smuggle SMTP syntax reaches the MSS's mailer. Procedural rather than one big regular
+ * expression, because Espruino's RegExp engine is small.
  */
 export function isMailAddress(s: unknown): boolean {
   if (typeof s !== 'string' || s.length < 3 || s.length > MAX_ADDRESS_LEN) return false;
-  return /^[A-Za-z0-9!#$%&'*+\/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+\/=?^_`{|}~-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(
-    s,
-  );
+  const at = s.indexOf('@');
+  if (at < 1 || at !== s.lastIndexOf('@') || at > 64) return false;
+  const atoms = s.substring(0, at).split('.');
+  for (let i = 0; i < atoms.length; i++) if (atoms[i].length === 0 || !allIn(atoms[i], ATEXT)) return false;
+  const labels = s.substring(at + 1).split('.');
+  if (labels.length < 2) return false;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (l.length < 1 || l.length > 63 || !allIn(l, LDH) || l[0] === '-' || l[l.length - 1] === '-') return false;
+  }
+  return true;
 }
 
 /** Cheap structural check that bytes look like a binary age v1 file (the MSS cannot do more). */

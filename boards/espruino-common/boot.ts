@@ -1,0 +1,38 @@
+/**
+ * Board selection at boot: imported by firmware/src/main.ts, so it is part of the one bundle every
+ * board runs. After the bundle has defined the global `hood`, it installs request ids on the
+ * console protocol and boots the firmware with the HAL of the Espruino build it finds itself on
+ * (`process.env.BOARD`). On the emulated board (BOARD "EMU") the host calls hood.boot itself.
+ */
+import { createEsp32Board } from '../esp32-devkitc/hal';
+import { createLinuxBoard } from '../espruino-linux/hal';
+import { installRequestIds } from './console-protocol';
+
+declare const E: any;
+declare const print: (s: string) => void;
+declare const ESP32: unknown;
+
+export function bootForBoard(h: any, boardId: string | undefined): void {
+  if (boardId === 'ESP32') {
+    h.boot(
+      createEsp32Board({
+        wifi: require('Wifi'),
+        net: require('net'),
+        storage: require('Storage'),
+        E: E,
+        esp32: typeof ESP32 === 'undefined' ? null : ESP32,
+        print: print,
+      }),
+    );
+  } else if (boardId === 'LINUX') {
+    h.boot(createLinuxBoard({ net: require('net'), storage: require('Storage'), E: E, print: print }));
+  }
+}
+
+// Deferred: this module is evaluated before main.ts has set `global.hood`.
+setTimeout(function () {
+  const h = (global as any).hood;
+  if (!h) return;
+  installRequestIds(h);
+  bootForBoard(h, typeof process !== 'undefined' && process.env ? process.env.BOARD : undefined);
+}, 0);

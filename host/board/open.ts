@@ -1,0 +1,27 @@
+/** Open a board link from CLI-style options: --port (serial), --espruino (Linux interpreter on a pty). */
+import { BoardLink } from './link';
+import { openSerial } from './transports/serial';
+import { openEspruinoPty } from './transports/pty';
+
+export interface OpenLinkOptions {
+  port?: string;
+  baud?: number;
+  espruino?: string;
+  timeoutMs?: number;
+}
+
+export async function openBoardLink(o: OpenLinkOptions): Promise<BoardLink> {
+  if (o.port && o.espruino) throw new Error('give either --port or --espruino, not both');
+  if (o.port) {
+    const t = await openSerial({ path: o.port, baudRate: o.baud });
+    // A physical UART: small writes with a pause, on top of XON/XOFF.
+    return new BoardLink(t, { timeoutMs: o.timeoutMs, chunkBytes: 128, chunkDelayMs: 2 });
+  }
+  if (o.espruino) {
+    const t = await openEspruinoPty({ espruino: o.espruino });
+    const link = new BoardLink(t, { timeoutMs: o.timeoutMs });
+    await new Promise((r) => setTimeout(r, 500)); // banner
+    return link;
+  }
+  throw new Error('no board given: use --port /dev/ttyUSB0 (or --espruino /path/to/espruino)');
+}

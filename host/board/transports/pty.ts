@@ -1,0 +1,72 @@
+/**
+ * Transport to the Espruino interpreter for Linux on a pty. Espruino needs a terminal on stdin
+ * (on a pipe it spins at 100% CPU after EOF), and Node has no pty of its own, so the interpreter
+ * runs under util-linux `script`, which allocates one. The child gets its own process group and
+ * close() ends exactly that group.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Transport } from '../transport';
+
+export interface PtyOptions {
+  /** Path of the espruino binary. */
+  espruino: string;
+  /** Working directory (Espruino for Linux keeps its Storage there); default: a fresh temp dir. */
+  cwd?: string;
+}
+
+function shellQuote(s: string): string {
+  return "'" + s.replace(/'/g, "'\\''") + "'";
+}
+
+export async function openEspruinoPty(o: PtyOptions): Promise<Transport & { child: ChildProcess; cwd: string }> {
+  const cwd = o.cwd ?? mkdtempSync(path.join(tmpdir(), 'hood-espruino-'));
+  const child = spawn('script', ['-qfec', shellQuote(path.resolve(o.espruino)), '/dev/null'], {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    env: { ...process.env, TERM: 'dumb' },
+  });
+  const closeFns: ((err?: Error) => void)[] = [];
+  let exited = false;
+  child.on('exit', (code, sig) => {
+    exited = true;
+    const err = code === 0 || sig === 'SIGKILL' ? undefined : new Error('espruino exited (' + (sig ?? code) + ')');
+    for (const f of closeFns.splice(0)) f(err);
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', reject);
+  });
+  return {
+    label: 'pty:' + o.espruino,
+    child,
+    cwd,
+    write(data: string) {
+      return new Promise<void>((resolve, reject) => {
+        if (exited) return reject(new Error('espruino has exited'));
+        child.stdin!.write(Buffer.from(data, 'latin1'), (err) => (err ? reject(err) : resolve()));
+      });
+    },
+    onData(fn) {
+      child.stdout!.on('data', (d: Buffer) => fn(d.toString('latin1')));
+    },
+    onClose(fn) {
+      if (exited) fn();
+      else closeFns.push(fn);
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        if (exited || child.pid === undefined) return resolve();
+        child.once('exit', () => resolve());
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          resolve();
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * MSS-side mail options for `hood mss` (the lead wires them in):
+ *   addMailOptions(cmd) before .action(); then in the action
+ *   const mail = await mailServiceFromOptions(mailOptionsFromCli(o, { dataDir, log, mssId }));
+ *   MssGateway.start({ ..., services: mail.services, config: { ..., extensions: mail.beaconExtensions() } });
+ *   mail.attach(gw.core);  ...  await mail.stop() after gw.stop().
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import type { Logger } from '../../common/log';
+import type { MailCliOptions } from '../../mail/options';
+import { parseIntOption } from '../options';
+
+export function addMailOptions(cmd: Command): Command {
+  return cmd
+    .option('--mail-domain <domain>', 'mail domain: Bob writes from <TmpId>@domain, replies come to it (default <mss-id>.hood.invalid)')
+    .option('--smarthost <host:port>', 'relay outbound mail through this SMTP server (default: store it in <data-dir>/mail/maildir)')
+    .option('--smarthost-user <name>', 'user name for the smarthost')
+    .option('--smarthost-password-env <var>', 'environment variable holding the smarthost password')
+    .option('--smarthost-tls <mode>', 'none | starttls | implicit', (v: string) => {
+      if (v !== 'none' && v !== 'starttls' && v !== 'implicit') throw new InvalidArgumentError('none, starttls or implicit');
+      return v;
+    }, 'none')
+    .option('--smtp-listen <host:port>', 'inbound SMTP for replies to <TmpId>@domain ("off" to disable)', '127.0.0.1:2525')
+    .option('--drop-box-retention <sec>', 'keep replies to ended sessions this long', parseIntOption, 86400)
+    .option('--max-mail-bytes <n>', 'largest message a PDA may send', parseIntOption, 16384);
+}
+
+export function mailOptionsFromCli(o: Record<string, any>, base: { dataDir: string; log: Logger; mssId: string }): MailCliOptions {
+  return {
+    dataDir: base.dataDir,
+    log: base.log,
+    mssId: base.mssId,
+    mailDomain: o.mailDomain,
+    smarthost: o.smarthost,
+    smarthostUser: o.smarthostUser,
+    smarthostPasswordEnv: o.smarthostPasswordEnv,
+    smarthostTls: o.smarthostTls,
+    smtpListen: o.smtpListen,
+    dropBoxRetentionSec: o.dropBoxRetention,
+    maxMailBytes: o.maxMailBytes,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * `hood recipient keygen|open|reply`: Alice's side. Keys are standard age key files, so
+ * `age -d -i key.txt` works on the same messages.
+ */
+import type { Command } from 'commander';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseKeyFile, generateKey } from '../../recipient/keys';
+import { openMessage } from '../../recipient/open';
+import { sendReply } from '../../recipient/reply';
+import { parseHostPort } from '../options';
+
+function readInput(file: string | undefined): Buffer {
+  return file && file !== '-' ? readFileSync(file) : readFileSync(0);
+}
+
+export function registerRecipientCommands(program: Command): void {
+  const r = program.command('recipient').description("Alice's side: age identity, open Bob's message, reply to his TmpId address");
+
+  r.command('keygen')
+    .description('generate an age X25519 identity (standard age key file; prints the age1… recipient)')
+    .option('-o, --output <file>', 'write the key file here (mode 0600) instead of stdout')
+    .action((o: { output?: string }) => {
+      const k = generateKey();
+      if (o.output) {
+        if (existsSync(o.output)) throw new Error(o.output + ' exists; refusing to overwrite a key');
+        writeFileSync(o.output, k.keyFile, { mode: 0o600 });
+        process.stderr.write('Public key: ' + k.recipient + '\n');
+        process.stdout.write(k.recipient + '\n');
+      } else process.stdout.write(k.keyFile);
+    });
+
+  r.command('open')
+    .description('decrypt a message (mail file, armored or binary age file; stdin if no file)')
+    .requiredOption('-i, --identity <file>', 'age key file')
+    .option('--json', 'print JSON')
+    .argument('[file]')
+    .action((file: string | undefined, o: { identity: string; json?: boolean }) => {
+      const m = openMessage(readInput(file), parseKeyFile(readFileSync(o.identity, 'utf8')));
+      if (o.json) process.stdout.write(JSON.stringify(m) + '\n');
+      else {
+        if (m.replyTo) process.stdout.write('Reply-To: ' + m.replyTo + '\n');
+        if (m.from) process.stdout.write('From: ' + m.from + '\n');
+        process.stdout.write('Subject: ' + m.subject + '\n');
+        if (m.replyRecipient) process.stdout.write('Reply-Recipient: ' + m.replyRecipient + '\n');
+        process.stdout.write('\n' + m.body + (m.body.endsWith('\n') ? '' : '\n'));
+      }
+    });
+
+  r.command('reply')
+    .description("reply to Bob: encrypt to the reply key inside his message and mail it to his TmpId address")
+    .requiredOption('-i, --identity <file>', 'age key file (to read the original)')
+    .requiredOption('--original <file>', "Bob's message as received (mail file)")
+    .requiredOption('--from <address>', 'your address')
+    .requiredOption('--smtp <host:port>', "the MSS's inbound SMTP server (or your own relay)", parseHostPort)
+    .option('--to <address>', "override the reply address (default: the original's From)")
+    .option('--subject <text>', 'subject (encrypted; default Re: the original subject)')
+    .option('--body <text>', 'reply text')
+    .option('--body-file <file>', 'read the reply text from a file')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const orig = openMessage(readFileSync(o.original), parseKeyFile(readFileSync(o.identity, 'utf8')));
+      if (!orig.replyRecipient) throw new Error('the original carries no Reply-Recipient key; a reply could not be kept from the MSS');
+      const to = o.to || orig.replyTo;
+      if (!to) throw new Error('no reply address: give --to');
+      const body = o.bodyFile ? readFileSync(o.bodyFile, 'utf8') : o.body;
+      if (typeof body !== 'string') throw new Error('give --body or --body-file');
+      const res = await sendReply(
+        { from: o.from, to, replyRecipient: orig.replyRecipient, subject: o.subject ?? 'Re: ' + orig.subject, body },
+        o.smtp,
+      );
+      if (o.json) process.stdout.write(JSON.stringify({ sent: true, to, bytes: res.age.length, response: res.response }) + '\n');
+      else process.stdout.write('reply sent to ' + to + ' (' + res.age.length + ' bytes of age ciphertext): ' + res.response + '\n');
+    });
+}

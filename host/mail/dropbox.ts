@@ -1,0 +1,174 @@
+/**
+ * The MSS drop box (paper §6.2; docs/mail.md §5). A reply to a TmpId whose session has ended is kept,
+ * sealed, for a configurable time, and handed to whoever presents the pickup secret in a later
+ * session.
+ *
+ * - Registration (BOX, in the sending session): TmpId -> {boxId, boxKey}, in RAM only.
+ * - Storage: <dir>/<hex boxId>/<expiresAtMs>-<random>.box = nonce[12] | ChaCha20-Poly1305(boxKey,
+ *   nonce, age file, aad = boxId). boxKey is never written to disk, so the files alone reveal only
+ *   sizes and times; the age file inside is in any case encrypted to Bob's reply key.
+ * - Pickup (PICKUP, in a later session): the PDA reveals the secret; the MSS derives boxId/boxKey,
+ *   opens, hands over and deletes the entries. Only that pickup links the two sessions.
+ * Bounded: registrations, entries per box, bytes per entry; expired entries and registrations are swept.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { toHex, wipe } from '../../shared/src/bytes';
+import { open, seal } from '../../shared/src/crypto/index';
+import { deriveBox } from '../../shared/src/mail/dropbox-keys';
+import { writeFileAtomic } from '../common/atomic-file';
+import type { Logger } from '../common/log';
+
+export interface DropBoxLimits {
+  retentionSec: number;
+  maxEntriesPerBox: number;
+  maxRegistrations: number;
+  maxEntryBytes: number;
+}
+
+interface Registration {
+  boxId: Uint8Array;
+  boxKey: Uint8Array;
+  /** Infinity while the session lives; retention after it ended. */
+  expiresAt: number;
+}
+
+export type StoreResult = 'stored' | 'no_box' | 'box_full' | 'too_large';
+
+export class DropBox {
+  private regs = new Map<string, Registration>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly limits: DropBoxLimits,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  get registrations(): number {
+    return this.regs.size;
+  }
+
+  /** BOX from a live session. False if the MSS holds too many boxes. */
+  register(tmpId: string, boxId: Uint8Array, boxKey: Uint8Array): boolean {
+    const old = this.regs.get(tmpId);
+    if (!old && this.regs.size >= this.limits.maxRegistrations) {
+      this.sweep();
+      if (this.regs.size >= this.limits.maxRegistrations) return false;
+    }
+    if (old) this.forget(tmpId);
+    this.regs.set(tmpId, { boxId: boxId.slice(), boxKey: boxKey.slice(), expiresAt: Infinity });
+    return true;
+  }
+
+  /** The session of `tmpId` ended: its box keeps accepting replies for the retention time. */
+  sessionEnded(tmpId: string): void {
+    const r = this.regs.get(tmpId);
+    if (r) r.expiresAt = this.now() + this.limits.retentionSec * 1000;
+  }
+
+  /** Does a reply to `tmpId` have somewhere to go after its session ended? */
+  accepts(tmpId: string): boolean {
+    const r = this.regs.get(tmpId);
+    return !!r && r.expiresAt > this.now();
+  }
+
+  private forget(tmpId: string): void {
+    const r = this.regs.get(tmpId);
+    if (!r) return;
+    wipe(r.boxKey);
+    wipe(r.boxId);
+    this.regs.delete(tmpId);
+  }
+
+  private boxDir(boxId: Uint8Array): string {
+    return join(this.dir, toHex(boxId));
+  }
+
+  private entries(boxId: Uint8Array): string[] {
+    try {
+      return readdirSync(this.boxDir(boxId)).filter((n) => /^\d+-[0-9a-f]{16}\.box$/.test(n)).sort();
+    } catch {
+      return [];
+    }
+  }
+
+  store(tmpId: string, age: Uint8Array): StoreResult {
+    const r = this.regs.get(tmpId);
+    if (!r || r.expiresAt <= this.now()) return 'no_box';
+    if (age.length > this.limits.maxEntryBytes) return 'too_large';
+    const live = this.entries(r.boxId).filter((n) => Number(n.split('-')[0]) > this.now());
+    if (live.length >= this.limits.maxEntriesPerBox) return 'box_full';
+    const expiresAt = this.now() + this.limits.retentionSec * 1000;
+    const nonce = new Uint8Array(randomBytes(12));
+    const sealed = seal(r.boxKey, nonce, age, r.boxId);
+    const file = new Uint8Array(12 + sealed.length);
+    file.set(nonce, 0);
+    file.set(sealed, 12);
+    writeFileAtomic(join(this.boxDir(r.boxId), `${expiresAt}-${randomBytes(8).toString('hex')}.box`), file);
+    this.log.info({ event: 'dropbox_stored', bytes: age.length }, 'reply kept in a drop box');
+    return 'stored';
+  }
+
+  /** Collect (and delete) every live entry of the box the secret opens. Wrong secret: nothing. */
+  pickup(secret: Uint8Array): Uint8Array[] {
+    const { boxId, boxKey } = deriveBox(secret);
+    const out: Uint8Array[] = [];
+    try {
+      const dir = this.boxDir(boxId);
+      for (const name of this.entries(boxId)) {
+        const path = join(dir, name);
+        const expired = Number(name.split('-')[0]) <= this.now();
+        if (!expired) {
+          const f = new Uint8Array(readFileSync(path));
+          const age = f.length > 12 ? open(boxKey, f.subarray(0, 12), f.subarray(12), boxId) : null;
+          if (age) out.push(age);
+          else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'drop-box entry does not authenticate; discarded');
+        }
+        rmSync(path, { force: true });
+      }
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* not there or not empty */
+      }
+    } finally {
+      wipe(boxKey);
+    }
+    return out;
+  }
+
+  /** Drop expired registrations and expired files. */
+  sweep(): void {
+    const now = this.now();
+    for (const [tmpId, r] of this.regs) if (r.expiresAt <= now) this.forget(tmpId);
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(this.dir).filter((d) => /^[0-9a-f]{64}$/.test(d));
+    } catch {
+      return;
+    }
+    for (const d of dirs) {
+      const dir = join(this.dir, d);
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) if (Number(n.split('-')[0]) <= now) rmSync(join(dir, n), { force: true });
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* not empty */
+      }
+    }
+  }
+
+  close(): void {
+    for (const tmpId of [...this.regs.keys()]) this.forget(tmpId);
+  }
+}

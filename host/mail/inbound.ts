@@ -1,0 +1,116 @@
+/**
+ * Inbound SMTP for replies (paper step 7): `<TmpId>@<mss domain>` only. RCPT to anything else is
+ * refused at once (550: other domains — no relaying; unknown or expired TmpIds), so nothing is ever
+ * accepted that cannot be routed. DATA is bounded (SIZE advertised and enforced: 552), then the age
+ * file is extracted (554 if there is none or it is malformed) and handed to `route`.
+ */
+import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { DecodeError } from '../../shared/src/bytes';
+import type { Logger } from '../common/log';
+import { extractAge } from './mime';
+
+const TMPID = /^[a-z2-7]{1,32}$/;
+
+export interface InboundRouter {
+  /** Is there a live session or a drop box for this TmpId? */
+  known(tmpId: string): boolean;
+  /** Deliver or store; returns what happened, or throws an Error with responseCode. */
+  route(tmpId: string, age: Uint8Array): 'delivered' | 'stored';
+}
+
+export interface InboundServer {
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function smtpError(code: number, text: string): Error {
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+export async function startInbound(opts: {
+  domain: string;
+  host: string;
+  port: number;
+  maxSmtpBytes: number;
+  maxAgeBytes: number;
+  router: InboundRouter;
+  log: Logger;
+  count: (what: string) => void;
+}): Promise<InboundServer> {
+  const domain = opts.domain.toLowerCase();
+  const tmpIdOf = (addr: SMTPServerAddress): string | Error => {
+    const a = String(addr.address || '').toLowerCase();
+    const at = a.lastIndexOf('@');
+    if (at <= 0 || a.slice(at + 1) !== domain) return smtpError(550, '5.7.1 relaying denied: only <TmpId>@' + domain + ' is served here');
+    const local = a.slice(0, at);
+    if (!TMPID.test(local)) return smtpError(550, '5.1.1 no such TmpId');
+    return local;
+  };
+  const server = new SMTPServer({
+    name: domain,
+    banner: 'hood MSS',
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    size: opts.maxSmtpBytes,
+    maxClients: 64,
+    socketTimeout: 30_000,
+    closeTimeout: 5_000,
+    logger: false,
+    onRcptTo(addr: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
+      if (session.envelope.rcptTo.length >= 1) {
+        opts.count('smtp_too_many_rcpt');
+        return cb(smtpError(452, '4.5.3 one TmpId per message'));
+      }
+      const t = tmpIdOf(addr);
+      if (t instanceof Error) {
+        opts.count('smtp_bad_rcpt');
+        return cb(t);
+      }
+      if (!opts.router.known(t)) {
+        opts.count('smtp_unknown_tmpid');
+        return cb(smtpError(550, '5.1.1 unknown or expired TmpId'));
+      }
+      cb();
+    },
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      stream.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n <= opts.maxSmtpBytes) chunks.push(c);
+      });
+      stream.on('end', () => {
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || n > opts.maxSmtpBytes) {
+          opts.count('smtp_too_large');
+          return cb(smtpError(552, '5.3.4 message exceeds ' + opts.maxSmtpBytes + ' bytes'));
+        }
+        const rcpt = session.envelope.rcptTo[0];
+        const t = rcpt ? tmpIdOf(rcpt) : smtpError(503, '5.5.1 no recipient');
+        if (t instanceof Error) return cb(t);
+        try {
+          const parsed = extractAge(Buffer.concat(chunks), opts.maxAgeBytes);
+          const r = opts.router.route(t, parsed.age);
+          opts.count('smtp_' + r);
+          cb(null, r === 'delivered' ? 'delivered to the PDA' : 'kept in the drop box');
+        } catch (e) {
+          if (e instanceof DecodeError) {
+            opts.count('smtp_' + e.reason);
+            return cb(smtpError(554, '5.6.0 refused: ' + e.message));
+          }
+          const code = (e as { responseCode?: number }).responseCode;
+          if (code) return cb(e as Error);
+          opts.log.error({ event: 'smtp_route_error', err: (e as Error).message }, 'reply routing failed');
+          cb(smtpError(451, '4.3.0 temporary failure'));
+        }
+      });
+    },
+  });
+  server.on('error', (e) => opts.log.warn({ event: 'smtp_error', err: e.message }, 'inbound SMTP error'));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(opts.port, opts.host, () => res());
+  });
+  const a = server.server.address() as AddressInfo;
+  return { host: a.address, port: a.port, close: () => new Promise<void>((res) => server.close(() => res())) };
+}

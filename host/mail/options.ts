@@ -1,0 +1,55 @@
+/**
+ * Build the MSS mail service from `hood mss` / `hood demo` options (the lead wires these into the
+ * commands). Strings as they come from the command line: "host:port" for endpoints.
+ */
+import { resolve } from 'node:path';
+import type { Logger } from '../common/log';
+import { MailService, type Smarthost } from './service';
+
+export interface MailCliOptions {
+  dataDir: string;
+  log: Logger;
+  /** Mail domain; default "<mssId>.hood.invalid" (RFC 2606 reserved, so it can never be real mail by accident). */
+  mailDomain?: string;
+  mssId?: string;
+  /** "host:port" of the smarthost; default: the embedded maildir receiver. */
+  smarthost?: string;
+  smarthostUser?: string;
+  /** Name of an environment variable holding the smarthost password (never the password itself). */
+  smarthostPasswordEnv?: string;
+  smarthostTls?: 'none' | 'starttls' | 'implicit';
+  /** "host:port" for inbound SMTP (replies); "off" disables it. Default 127.0.0.1:2525. */
+  smtpListen?: string;
+  dropBoxRetentionSec?: number;
+  maxMailBytes?: number;
+}
+
+function hostPort(s: string, what: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(s);
+  if (!m || Number(m[2]) > 65535) throw new Error(what + ' must be host:port, got ' + s);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+export async function mailServiceFromOptions(o: MailCliOptions): Promise<MailService> {
+  let smarthost: Smarthost | undefined;
+  if (o.smarthost) {
+    const hp = hostPort(o.smarthost, '--smarthost');
+    smarthost = {
+      ...hp,
+      secure: o.smarthostTls === 'implicit',
+      requireTls: o.smarthostTls === 'starttls',
+      user: o.smarthostUser,
+      pass: o.smarthostPasswordEnv ? process.env[o.smarthostPasswordEnv] : undefined,
+    };
+  }
+  const listen = o.smtpListen === 'off' ? false : hostPort(o.smtpListen || '127.0.0.1:2525', '--smtp-listen');
+  return MailService.start({
+    domain: o.mailDomain || (o.mssId || 'doug') + '.hood.invalid',
+    dataDir: resolve(o.dataDir),
+    log: o.log,
+    smarthost,
+    inbound: listen,
+    ...(o.dropBoxRetentionSec !== undefined ? { dropBoxRetentionSec: o.dropBoxRetentionSec } : {}),
+    ...(o.maxMailBytes !== undefined ? { maxSendBytes: o.maxMailBytes } : {}),
+  });
+}

@@ -1,0 +1,398 @@
+/**
+ * The MSS mail service (paper steps 5–7, §6.2; docs/mail.md). It plugs into MssCore as services for
+ * the mail DATA channels and runs two SMTP endpoints:
+ *  - outbound: each reassembled SEND becomes a mail from `<TmpId>@<domain>` to the given address,
+ *    sent with nodemailer to the configured smarthost (default: an in-process receiver storing to
+ *    <dataDir>/mail/maildir). The body is the ASCII-armored age file exactly as the PDA made it.
+ *  - inbound: replies to `<TmpId>@<domain>` go as DELIVER fragments to the live session holding that
+ *    TmpId, or into its drop box once the session has ended.
+ * The MSS only ever handles age ciphertext whose keys it does not have (Alice's key, Bob's K_BA).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { DecodeError, toHex, utf8Encode } from '../../shared/src/bytes';
+import { armor } from '../../shared/src/age/armor';
+import {
+  CH_MAIL_CTRL_DOWN,
+  CH_MAIL_CTRL_UP,
+  CH_MAIL_DELIVER,
+  CH_MAIL_SEND,
+  KIND_BOX,
+  MSG_ID_LEN,
+  OP_BOX,
+  OP_FRAGMENT,
+  OP_PICKUP,
+  OP_SEND,
+  SRC_LIVE,
+  ST_BAD_REQUEST,
+  ST_BUSY,
+  ST_LIMIT,
+  ST_OK,
+  ST_REPLAYED,
+  ST_SMTP_FAILED,
+  ST_TOO_LARGE,
+} from '../../shared/src/mail/constants';
+import { Reassembler, fragment, type ByteBudget } from '../../shared/src/mail/fragment';
+import { decodeControl, decodeSend, encodeDeliver, encodeStatus } from '../../shared/src/mail/payloads';
+import { EXT_MAIL_DOMAIN } from '../../shared/src/protocol/constants';
+import type { BeaconExtension } from '../../shared/src/protocol/beacon';
+import type { Logger } from '../common/log';
+import type { MssCore, Service, ServiceContext } from '../mss/core';
+import { DropBox } from './dropbox';
+import { startInbound, type InboundServer } from './inbound';
+import { startLocalSmarthost, type LocalSmarthost } from './local-smarthost';
+
+export interface Smarthost {
+  host: string;
+  port: number;
+  /** Implicit TLS (port 465 style). */
+  secure?: boolean;
+  /** Require STARTTLS (a real smarthost on a non-loopback network). */
+  requireTls?: boolean;
+  user?: string;
+  pass?: string;
+}
+
+export interface MailOptions {
+  /** Mail domain of this MSS: From `<TmpId>@domain`; inbound mail accepted only for it. */
+  domain: string;
+  dataDir: string;
+  log: Logger;
+  /** Outbound relay; default: an in-process receiver storing to <dataDir>/mail/maildir. */
+  smarthost?: Smarthost;
+  /** Inbound SMTP listener (default 127.0.0.1:0); false: no inbound server. */
+  inbound?: { host: string; port: number } | false;
+  /** Largest SEND (address + age file) a PDA may send. */
+  maxSendBytes: number;
+  /** Largest age file delivered to a PDA (the reference PDA accepts 16384 bytes including 2 header bytes). */
+  maxReplyBytes: number;
+  /** SMTP SIZE limit for inbound mail. */
+  maxSmtpBytes: number;
+  maxSendsPerSession: number;
+  maxPickupsPerSession: number;
+  /** Sum of partially reassembled messages over all sessions. */
+  reassemblyBudgetBytes: number;
+  dropBoxRetentionSec: number;
+  dropBoxMaxEntries: number;
+  maxDropBoxes: number;
+}
+
+export const DEFAULT_MAIL_OPTIONS = {
+  maxSendBytes: 16384,
+  maxReplyBytes: 16000,
+  maxSmtpBytes: 65536,
+  maxSendsPerSession: 20,
+  maxPickupsPerSession: 8,
+  reassemblyBudgetBytes: 8 * 1024 * 1024,
+  dropBoxRetentionSec: 24 * 3600,
+  dropBoxMaxEntries: 8,
+  maxDropBoxes: 10000,
+};
+
+interface SessionMailState {
+  rx: Reassembler;
+  sends: number;
+  pickups: number;
+}
+
+const STATUS_OF: Record<string, number> = {
+  replayed_message: ST_REPLAYED,
+  too_large: ST_TOO_LARGE,
+  busy: ST_BUSY,
+  too_many_pending: ST_BUSY,
+};
+
+export interface MailStats {
+  sent: number;
+  sendFailed: number;
+  delivered: number;
+  stored: number;
+  pickedUp: number;
+  rejected: Record<string, number>;
+}
+
+export class MailService {
+  readonly stats: MailStats = { sent: 0, sendFailed: 0, delivered: 0, stored: 0, pickedUp: 0, rejected: {} };
+  readonly dropBox: DropBox;
+  readonly services: Service[];
+  private core: MssCore | null = null;
+  private transport!: Transporter;
+  private local: LocalSmarthost | null = null;
+  private inboundServer: InboundServer | null = null;
+  private held = 0;
+  /** Per-session state by TmpId, so a session's partial messages are released when it ends. */
+  private readonly live = new Map<string, SessionMailState>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly budget: ByteBudget;
+
+  private constructor(readonly opts: MailOptions) {
+    this.dropBox = new DropBox(
+      join(opts.dataDir, 'mail', 'dropbox'),
+      {
+        retentionSec: opts.dropBoxRetentionSec,
+        maxEntriesPerBox: opts.dropBoxMaxEntries,
+        maxRegistrations: opts.maxDropBoxes,
+        maxEntryBytes: opts.maxReplyBytes,
+      },
+      opts.log,
+    );
+    this.budget = {
+      take: (n) => {
+        if (this.held + n > opts.reassemblyBudgetBytes) this.expireAll();
+        if (this.held + n > opts.reassemblyBudgetBytes) return false;
+        this.held += n;
+        return true;
+      },
+      give: (n) => {
+        this.held -= n;
+      },
+    };
+    this.services = [
+      { channel: CH_MAIL_SEND, onData: (ctx, p) => this.onSend(ctx, p), onEnd: (t) => this.onEnd(t) },
+      { channel: CH_MAIL_CTRL_UP, onData: (ctx, p) => this.onControl(ctx, p) },
+    ];
+  }
+
+  static async start(o: Partial<MailOptions> & Pick<MailOptions, 'domain' | 'dataDir' | 'log'>): Promise<MailService> {
+    const opts: MailOptions = { ...DEFAULT_MAIL_OPTIONS, ...o } as MailOptions;
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(opts.domain)) throw new Error('invalid mail domain: ' + opts.domain);
+    const m = new MailService(opts);
+    let relay = opts.smarthost;
+    if (!relay) {
+      m.local = await startLocalSmarthost({ maildir: m.localMaildir, maxBytes: 4 * opts.maxSendBytes + 65536, log: opts.log });
+      relay = { host: m.local.host, port: m.local.port };
+    }
+    m.transport = nodemailer.createTransport({
+      host: relay.host,
+      port: relay.port,
+      secure: !!relay.secure,
+      requireTLS: !!relay.requireTls,
+      ignoreTLS: !relay.secure && !relay.requireTls && !!m.local,
+      auth: relay.user ? { user: relay.user, pass: relay.pass || '' } : undefined,
+      // EHLO with the mail domain, never this machine's host name.
+      name: opts.domain,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+      connectionTimeout: 10_000,
+      socketTimeout: 20_000,
+    });
+    if (opts.inbound !== false) {
+      const l = opts.inbound || { host: '127.0.0.1', port: 0 };
+      m.inboundServer = await startInbound({
+        domain: opts.domain,
+        host: l.host,
+        port: l.port,
+        maxSmtpBytes: opts.maxSmtpBytes,
+        maxAgeBytes: opts.maxReplyBytes,
+        log: opts.log,
+        count: (w) => m.count(w),
+        router: { known: (t) => m.known(t), route: (t, age) => m.route(t, age) },
+      });
+    }
+    m.sweeper = setInterval(() => {
+      m.expireAll();
+      m.dropBox.sweep();
+    }, 10_000);
+    m.sweeper.unref();
+    return m;
+  }
+
+  /** Where the embedded default stores outbound mail. */
+  get localMaildir(): string {
+    return join(this.opts.dataDir, 'mail', 'maildir');
+  }
+
+  get inboundAddress(): { host: string; port: number } | null {
+    return this.inboundServer ? { host: this.inboundServer.host, port: this.inboundServer.port } : null;
+  }
+
+  /** Bytes held in partial reassemblies over all sessions. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  /** Beacon extension 3 (docs/protocol.md §2): the mail domain, so a PDA can show its address. */
+  beaconExtensions(): BeaconExtension[] {
+    return [{ type: EXT_MAIL_DOMAIN, value: utf8Encode(this.opts.domain) }];
+  }
+
+  /** Connect to the core whose sessions this service serves (after MssGateway.start). */
+  attach(core: MssCore): void {
+    this.core = core;
+  }
+
+  private count(reason: string): void {
+    this.stats.rejected[reason] = (this.stats.rejected[reason] || 0) + 1;
+  }
+
+  private state(ctx: ServiceContext): SessionMailState {
+    let s = ctx.state.mail as SessionMailState | undefined;
+    if (!s) {
+      s = { rx: new Reassembler({ maxMessageBytes: this.opts.maxSendBytes, maxPending: 2 }, this.budget), sends: 0, pickups: 0 };
+      ctx.state.mail = s;
+      this.live.set(ctx.tmpId, s);
+    }
+    return s;
+  }
+
+  /** Drop partial messages past their deadline in every session. */
+  private expireAll(): void {
+    const now = Date.now();
+    for (const s of this.live.values()) s.rx.expire(now);
+  }
+
+  private status(ctx: ServiceContext, op: number, msgId: Uint8Array, code: number, count: number, text: string): void {
+    ctx.reply(CH_MAIL_CTRL_DOWN, encodeStatus({ op, msgId, code, count, text }));
+  }
+
+  private onSend(ctx: ServiceContext, payload: Uint8Array): void {
+    const s = this.state(ctx);
+    const msgId = payload.length >= MSG_ID_LEN ? payload.slice(0, MSG_ID_LEN) : new Uint8Array(MSG_ID_LEN);
+    let message: Uint8Array;
+    try {
+      const r = s.rx.add(payload, Date.now());
+      if (!r.done) return;
+      message = r.message;
+    } catch (e) {
+      const reason = e instanceof DecodeError ? e.reason : 'internal_error';
+      this.count(reason);
+      this.opts.log.warn({ event: 'mail_fragment_rejected', reason }, 'mail fragment rejected');
+      this.status(ctx, OP_FRAGMENT, msgId, STATUS_OF[reason] ?? ST_BAD_REQUEST, 0, (e as Error).message);
+      return;
+    }
+    let send;
+    try {
+      send = decodeSend(message);
+    } catch (e) {
+      const reason = e instanceof DecodeError ? e.reason : 'internal_error';
+      this.count(reason);
+      this.status(ctx, OP_SEND, msgId, ST_BAD_REQUEST, 0, (e as Error).message);
+      return;
+    }
+    if (s.sends >= this.opts.maxSendsPerSession) {
+      this.count('send_limit');
+      this.status(ctx, OP_SEND, msgId, ST_LIMIT, 0, 'too many messages in this session');
+      return;
+    }
+    s.sends++;
+    const tmpId = ctx.tmpId;
+    this.transport
+      .sendMail({
+        envelope: { from: `${tmpId}@${this.opts.domain}`, to: [send.to] },
+        from: `${tmpId}@${this.opts.domain}`,
+        to: send.to,
+        subject: 'age-encrypted message',
+        text:
+          // Short ASCII lines only, so the mail goes out as 7bit and the armor stays byte-for-byte
+          // copyable into `age -d` (a longer line would make nodemailer use quoted-printable).
+          'This message is encrypted with age (https://age-encryption.org/v1).\n' +
+          'Decrypt it with your age identity. To reply, encrypt your answer to\n' +
+          'the Reply-Recipient key inside and send it to this address\n' +
+          '(`hood recipient reply` does both).\n\n' +
+          armor(send.age),
+        headers: { 'X-Hood-Mail': 'v1' },
+      })
+      .then(
+        () => {
+          this.stats.sent++;
+          this.opts.log.info({ event: 'mail_sent', tmpId, msgId: toHex(msgId), bytes: send.age.length }, 'mail sent');
+          this.status(ctx, OP_SEND, msgId, ST_OK, 0, 'sent');
+        },
+        (err: Error & { responseCode?: number }) => {
+          this.stats.sendFailed++;
+          this.opts.log.warn({ event: 'mail_send_failed', tmpId, code: err.responseCode, err: err.message }, 'mail send failed');
+          this.status(ctx, OP_SEND, msgId, ST_SMTP_FAILED, 0, 'smarthost refused: ' + (err.responseCode || 'no answer'));
+        },
+      );
+  }
+
+  private onControl(ctx: ServiceContext, payload: Uint8Array): void {
+    const s = this.state(ctx);
+    const zero = new Uint8Array(MSG_ID_LEN);
+    let c;
+    try {
+      c = decodeControl(payload);
+    } catch (e) {
+      const reason = e instanceof DecodeError ? e.reason : 'internal_error';
+      this.count(reason);
+      this.status(ctx, OP_BOX, zero, ST_BAD_REQUEST, 0, (e as Error).message);
+      return;
+    }
+    if (c.kind === KIND_BOX) {
+      const ok = this.dropBox.register(ctx.tmpId, c.boxId, c.boxKey);
+      c.boxKey.fill(0);
+      if (!ok) this.count('box_limit');
+      this.status(ctx, OP_BOX, zero, ok ? ST_OK : ST_LIMIT, 0, ok ? 'drop box ready' : 'drop box capacity reached');
+      return;
+    }
+    const ref = new Uint8Array(MSG_ID_LEN);
+    ref[0] = c.slot;
+    if (s.pickups >= this.opts.maxPickupsPerSession) {
+      this.count('pickup_limit');
+      this.status(ctx, OP_PICKUP, ref, ST_LIMIT, 0, 'too many pickups in this session');
+      return;
+    }
+    s.pickups++;
+    const ages = this.dropBox.pickup(c.secret);
+    c.secret.fill(0);
+    for (const age of ages) this.sendDeliver((p) => ctx.reply(CH_MAIL_DELIVER, p), c.slot, age);
+    this.stats.pickedUp += ages.length;
+    this.status(ctx, OP_PICKUP, ref, ST_OK, ages.length, ages.length + ' message(s)');
+  }
+
+  private onEnd(tmpId: string): void {
+    const s = this.live.get(tmpId);
+    if (s) s.rx.clear();
+    this.live.delete(tmpId);
+    this.dropBox.sessionEnded(tmpId);
+  }
+
+  private fragmentRoom(): number {
+    return (this.core ? this.core.config.cellSize : 512) - 44;
+  }
+
+  private sendDeliver(out: (payload: Uint8Array) => void | boolean, source: number, age: Uint8Array): boolean {
+    const msg = encodeDeliver({ source, age });
+    const frags = fragment(new Uint8Array(randomBytes(MSG_ID_LEN)), msg, this.fragmentRoom());
+    for (const f of frags) if (out(f) === false) return false;
+    return true;
+  }
+
+  /** Inbound router: a live session, or a drop box, for this TmpId? */
+  private known(tmpId: string): boolean {
+    if (!this.core) return false;
+    return !!this.core.sessions.findByTmpId(tmpId) || this.dropBox.accepts(tmpId);
+  }
+
+  private route(tmpId: string, age: Uint8Array): 'delivered' | 'stored' {
+    if (age.length > this.opts.maxReplyBytes) throw new DecodeError('too_large', 'reply of ' + age.length + ' bytes');
+    const core = this.core;
+    if (core && core.sessions.findByTmpId(tmpId)) {
+      if (this.sendDeliver((p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) {
+        this.stats.delivered++;
+        return 'delivered';
+      }
+    }
+    const r = this.dropBox.store(tmpId, age);
+    if (r === 'stored') {
+      this.stats.stored++;
+      return 'stored';
+    }
+    if (r === 'box_full') throw Object.assign(new Error('4.2.2 drop box full'), { responseCode: 452 });
+    if (r === 'too_large') throw new DecodeError('too_large', 'reply too large for the drop box');
+    throw Object.assign(new Error('5.1.1 unknown or expired TmpId'), { responseCode: 550 });
+  }
+
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    this.transport?.close();
+    if (this.inboundServer) await this.inboundServer.close();
+    if (this.local) await this.local.close();
+    for (const st of this.live.values()) st.rx.clear();
+    this.live.clear();
+    this.dropBox.close();
+  }
+}

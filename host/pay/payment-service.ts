@@ -1,0 +1,144 @@
+/**
+ * Paying the MSS (paper step 4; docs/payment.md): the MSS sells session time. A PAY cell carries Cashu
+ * proofs; the MSS swaps them at the mint (NUT-03) BEFORE it grants time — a coin the bank does not
+ * accept buys nothing — then credits the session and answers PAID. Until the first payment only PAY
+ * and echo are served, and a session whose paid time runs out is ended with BYE(5).
+ */
+import { DecodeError, toHex } from '../../shared/src/bytes';
+import { CHANNEL_ECHO } from '../../shared/src/protocol/constants';
+import {
+  BYE_PAYMENT,
+  CHANNEL_PAID,
+  CHANNEL_PAY,
+  PAID_ALREADY_SPENT,
+  PAID_BANK_UNAVAILABLE,
+  PAID_FOREIGN_MINT,
+  PAID_INSUFFICIENT,
+  PAID_MALFORMED,
+  PAID_OK,
+} from '../../shared/src/pay/constants';
+import { decodePay, encodePaid, leastAmount, sumAmounts, type PriceExt } from '../../shared/src/pay/codec';
+import type { Logger } from '../common/log';
+import type { Service, ServiceContext } from '../mss/core';
+import { encodeToken } from '../wallet/token';
+import type { ReceiveResult } from '../wallet/mss-wallet';
+
+/** What the service needs of the MSS's wallet (MssWallet in production). */
+export interface Till {
+  readonly mintUrl: string;
+  receive(token: string): Promise<ReceiveResult>;
+}
+
+interface PayState {
+  deadline: number;
+  paidUntil: number;
+  /** Answers already given, by payId: a retransmitted PAY gets the same answer and pays nothing twice. */
+  answered: Record<string, Uint8Array>;
+  queue: Promise<void>;
+}
+
+export interface PaymentOptions {
+  till: Till;
+  price: PriceExt;
+  keysetIds: string[];
+  log: Logger;
+  now?: () => number;
+}
+
+const REASON_STATUS: Record<string, number> = {
+  already_spent: PAID_ALREADY_SPENT,
+  foreign_mint: PAID_FOREIGN_MINT,
+  unknown_keyset: PAID_FOREIGN_MINT,
+  keyset_mismatch: PAID_FOREIGN_MINT,
+  bank_unreachable: PAID_BANK_UNAVAILABLE,
+  insufficient: PAID_INSUFFICIENT,
+};
+
+export class PaymentService implements Service {
+  readonly channel = CHANNEL_PAY;
+  readonly stats = { paid: 0, refused: {} as Record<string, number>, earned: 0 };
+  private readonly now: () => number;
+
+  constructor(private readonly o: PaymentOptions) {
+    this.now = o.now || Date.now;
+  }
+
+  private st(ctx: ServiceContext): PayState {
+    return ctx.state.pay as PayState;
+  }
+
+  onStart(ctx: ServiceContext): void {
+    const st: PayState = { deadline: this.now() + this.o.price.graceSec * 1000, paidUntil: 0, answered: {}, queue: Promise.resolve() };
+    ctx.state.pay = st;
+  }
+
+  allows(ctx: ServiceContext, channel: number): boolean {
+    if (channel === CHANNEL_PAY || channel === CHANNEL_ECHO) return true;
+    const st = this.st(ctx);
+    return !!st && st.paidUntil > this.now();
+  }
+
+  check(ctx: ServiceContext, now: number): number | undefined {
+    const st = this.st(ctx);
+    if (!st) return undefined;
+    if (st.paidUntil === 0 ? now > st.deadline : now > st.paidUntil) return BYE_PAYMENT;
+    return undefined;
+  }
+
+  onData(ctx: ServiceContext, payload: Uint8Array): void {
+    const st = this.st(ctx);
+    let pay;
+    try {
+      pay = decodePay(payload);
+    } catch (e) {
+      this.refuse('malformed');
+      ctx.reply(CHANNEL_PAID, encodePaid({ payId: new Uint8Array(8), status: PAID_MALFORMED, credited: 0, paidForSec: this.remaining(st), text: 'malformed PAY' }));
+      if (e instanceof DecodeError) return;
+      throw e;
+    }
+    const key = toHex(pay.payId);
+    // One payment at a time per session, in arrival order.
+    st.queue = st.queue.then(async () => {
+      const again = st.answered[key];
+      if (again) return ctx.reply(CHANNEL_PAID, again);
+      const answer = (status: number, credited: number, text: string) => {
+        const a = encodePaid({ payId: pay.payId, status, credited, paidForSec: this.remaining(st), text });
+        st.answered[key] = a;
+        ctx.reply(CHANNEL_PAID, a);
+      };
+      const amount = sumAmounts(pay.proofs);
+      const min = leastAmount(this.o.price);
+      if (amount < min) {
+        this.refuse('insufficient');
+        return answer(PAID_INSUFFICIENT, 0, 'pay at least ' + min + ' ' + this.o.price.unit);
+      }
+      if (pay.proofs.some((p) => !this.o.keysetIds.includes(p.id))) {
+        this.refuse('foreign_mint');
+        return answer(PAID_FOREIGN_MINT, 0, 'coins of a mint or keyset this MSS does not accept');
+      }
+      const token = encodeToken({ mint: this.o.till.mintUrl, unit: this.o.price.unit, proofs: pay.proofs }, 'B', false);
+      const r = await this.o.till.receive(token);
+      if (!r.ok) {
+        this.refuse(r.reason);
+        this.o.log.info({ event: 'payment_refused', tmpId: ctx.tmpId, reason: r.reason }, 'payment refused');
+        return answer(REASON_STATUS[r.reason] ?? PAID_MALFORMED, 0, r.reason);
+      }
+      const seconds = Math.floor((r.amount * 60) / this.o.price.perMinute);
+      st.paidUntil = Math.max(this.now(), st.paidUntil) + seconds * 1000;
+      this.stats.paid++;
+      this.stats.earned += r.amount;
+      this.o.log.info({ event: 'payment_accepted', tmpId: ctx.tmpId, amount: r.amount, seconds }, 'payment accepted');
+      answer(PAID_OK, r.amount, 'ok');
+    }).catch((e) => {
+      this.o.log.error({ event: 'payment_error', err: (e as Error).message }, 'payment error');
+    });
+  }
+
+  private remaining(st: PayState): number {
+    return Math.max(0, Math.round((st.paidUntil - this.now()) / 1000));
+  }
+
+  private refuse(reason: string): void {
+    this.stats.refused[reason] = (this.stats.refused[reason] || 0) + 1;
+  }
+}

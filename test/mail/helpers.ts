@@ -1,0 +1,34 @@
+/** A real MSS gateway with the mail service, SMTP on loopback (port 0), for mail tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../host/common/log';
+import { MailService, type MailOptions } from '../../host/mail/service';
+import type { MssConfig } from '../../host/mss/core';
+import { MssGateway } from '../../host/mss/gateway';
+
+export const DOMAIN = 'mss.test';
+
+export async function startMailGateway(opts: { mail?: Partial<MailOptions>; config?: Partial<MssConfig> } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'hood-test-mail-'));
+  const mail = await MailService.start({ domain: DOMAIN, dataDir, log: silentLogger(), inbound: { host: '127.0.0.1', port: 0 }, ...opts.mail });
+  const gw = await MssGateway.start({
+    dataDir,
+    log: silentLogger(),
+    listen: { host: '127.0.0.1', port: 0 },
+    config: { extensions: mail.beaconExtensions(), ...opts.config },
+    services: mail.services,
+    tickMs: 200,
+  });
+  mail.attach(gw.core);
+  return {
+    gw,
+    mail,
+    dataDir,
+    async stop() {
+      await gw.stop();
+      await mail.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
