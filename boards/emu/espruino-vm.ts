@@ -116,6 +116,14 @@ export function createEspruinoContext(opts: EspruinoContextOptions): vm.Context 
   for (const name of TYPED_ARRAYS) prune((g[name] as { prototype: Obj }).prototype, [], KEEP_PROTO, true);
   // Object.prototype legacy accessors (__defineGetter__ ...) are methods too: pruned above.
 
+  // Espruino 2v29 quirk, measured on the real interpreter: slice() on a typed array returns a plain
+  // Array, not a typed array. Reproduce it so code that relies on slice() fails here as on the device
+  // (shared/src/bytes.ts copyBytes() is the portable copy).
+  vm.runInContext(
+    '(function (P) { var s = P.slice; Object.defineProperty(P, "slice", { value: function () { return Array.prototype.slice.call(s.apply(this, arguments)); }, writable: true, configurable: true }); })',
+    ctx,
+  )(typedArray.prototype);
+
   // Number.EPSILON/MAX_SAFE_INTEGER/MIN_SAFE_INTEGER are non-configurable in V8 and cannot be
   // deleted; Espruino lacks them, so `Number` is replaced by an equivalent constructor that
   // carries only Espruino's statics (same prototype; `new Number(x)` still yields a real wrapper).

@@ -126,16 +126,24 @@ export function createEsp32Board(d: Esp32Deps): Board {
   };
 }
 
-let wifiAppRegistered = false;
+interface KeyValue {
+  write(k: string, v: string): void;
+  erase(k: string): void;
+}
+
+/** Storage of the most recently created board (the `wifi` command is registered once). */
+let wifiStorage: KeyValue | null = null;
 
 /** Console command `{"cmd":"wifi","ssid":..,"password":..}`: store the credentials (never echoed back). */
-function registerWifiApp(storage: { write(k: string, v: string): void; erase(k: string): void }): void {
-  if (wifiAppRegistered) return;
-  wifiAppRegistered = true;
+function registerWifiApp(s: KeyValue): void {
+  const first = wifiStorage === null;
+  wifiStorage = s;
+  if (!first) return;
   registerApp({
     name: 'esp32-wifi',
     commands: {
       wifi: function (c: any, ctx) {
+        const storage = wifiStorage!;
         if (c.ssid === '' || c.ssid === null) {
           storage.erase(WIFI_KEY);
           ctx.emit({ ev: 'wifi', configured: false });

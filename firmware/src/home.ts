@@ -8,7 +8,7 @@
  *
  * Runs on Espruino: callbacks only.
  */
-import { equalBytes, toHex } from '../../shared/src/bytes';
+import { copyBytes, equalBytes, toHex } from '../../shared/src/bytes';
 import { formatMac } from '../../shared/src/tmpmac';
 import type { Board } from './board';
 import type { PdaConfig } from './config';
@@ -24,7 +24,7 @@ export interface HomeIdentity {
 /** The home identity of a board whose burned-in address is `mac` (read at boot, before any setMac). */
 export function homeIdentity(mac: Uint8Array): HomeIdentity {
   const hex = toHex(mac);
-  return { mac: mac.slice(), hostname: 'hood-' + hex.substr(6), clientId: 'hood' + hex };
+  return { mac: copyBytes(mac), hostname: 'hood-' + hex.substr(6), clientId: 'hood' + hex };
 }
 
 export type HomeState = 'off' | 'connecting' | 'connected';
@@ -58,7 +58,7 @@ export class HomeLink {
       });
     };
     if (equalBytes(this.board.radio.currentMac(), this.id.mac)) afterMac();
-    else this.board.radio.setMac(this.id.mac.slice(), afterMac);
+    else this.board.radio.setMac(copyBytes(this.id.mac), afterMac);
   }
 
   private connectBroker(): void {

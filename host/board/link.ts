@@ -166,7 +166,12 @@ export class BoardLink {
         reject(new BoardError('board link closed during ' + cmd.cmd + (err ? ': ' + err.message : ''), 'closed', mine));
       });
     });
-    await this.writeRaw(framed);
+    try {
+      await this.writeRaw(framed);
+    } catch (e) {
+      done.catch(() => undefined); // the write error is the one to report
+      throw e;
+    }
     return done;
   }
 

@@ -1,6 +1,8 @@
 /** `hood`: one CLI for the MSS gateway, the demo, benchmarks and the build (more commands register themselves). */
 import { Command, CommanderError } from 'commander';
 import { registerBuildCommands } from './commands/build';
+import { registerFlashCommand } from './commands/flash';
+import { registerBoardCommands } from './commands/board';
 import { registerDemoCommand } from './commands/demo';
 import { registerMssCommands } from './commands/mss';
 import { registerMssBenchCommand } from './commands/bench-mss';
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerMssCommands(program);
   registerDemoCommand(program);
   registerBuildCommands(program);
+  registerFlashCommand(program);
+  registerBoardCommands(program);
   registerRecipientCommands(program);
   registerLabCommands(program);
   registerAuditCommands(program);

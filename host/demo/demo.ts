@@ -1,6 +1,8 @@
 /**
- * `hood demo`: gateway + embedded broker in-process, one emulated PDA running the built firmware bundle,
- * through beacon -> join -> TmpId -> DATA echo -> BYE -> wipe (paper steps 1-3 and 8).
+ * `hood demo`: gateway + embedded broker + embedded bank + mail in-process, one emulated PDA running the
+ * built firmware bundle: beacon -> join -> TmpId (steps 1-3) -> pay with e-cash Bob withdrew (step 4) ->
+ * DATA echo -> mail to Alice and her reply, drop box across two sessions (steps 5-7, §6.2) -> BYE -> wipe
+ * (step 8).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +12,11 @@ import { isLocallyAdministered, isUnicast, parseMac } from '../../shared/src/tmp
 import type { PdaEvent } from '../../boards/emu/emu-pda';
 import { ensureFirmware } from '../build/firmware';
 import { silentLogger, type Logger } from '../common/log';
-import { MssGateway } from '../mss/gateway';
+import { startMss } from '../mss/start';
+import { Wallet } from '../wallet/wallet';
+import { decodeToken } from '../wallet/token';
 import { endSession, joinSession, pdaFor } from './emu-session';
+import { runMailDemoStep } from './mail-step';
 
 export interface DemoResult {
   ok: boolean;
@@ -28,15 +33,35 @@ export interface DemoResult {
   burnedInMacSeen: boolean;
   macsOnAir: string[];
   mssSessionsAfter: number;
+  /** Step 4: the PDA paid the MSS with coins Bob withdrew from his account. */
+  paid: boolean;
+  amount: number;
+  paidForSec: number;
+  /** Steps 5-7 and the drop box (§6.2). */
+  sent: boolean;
+  aliceRead: boolean;
+  replyReceived: boolean;
+  dropBox: boolean;
+  fromAddress: string;
   error?: string;
 }
+
+const PRICE = { perMinute: 1, unit: 'sat', minSeconds: 60, graceSec: 30 };
 
 export async function runDemo(opts: { onStep?: (step: string, detail: string) => void; log?: Logger } = {}): Promise<DemoResult> {
   const step = opts.onStep || (() => undefined);
   const dataDir = mkdtempSync(join(tmpdir(), 'hood-demo-'));
   const { outFile } = await ensureFirmware();
-  const gw = await MssGateway.start({ dataDir, log: opts.log || silentLogger(), listen: { host: '127.0.0.1', port: 0 } });
-  step('mss', `gateway "${gw.mssId}" up, embedded broker at ${gw.brokerUrl}`);
+  const mss = await startMss({
+    dataDir,
+    log: opts.log || silentLogger(),
+    listen: { host: '127.0.0.1', port: 0 },
+    payment: { price: PRICE, bankListen: { host: '127.0.0.1', port: 0 }, account: 'doug' },
+    mail: { smtpListen: '127.0.0.1:0' },
+  });
+  const gw = mss.gw;
+  const bankUrl = mss.payment!.bankUrl;
+  step('mss', `gateway "${gw.mssId}" up: embedded broker ${gw.brokerUrl}, bank ${bankUrl}, ${PRICE.perMinute} ${PRICE.unit}/min`);
   let clientId = '';
   const onEvent = (e: PdaEvent) => {
     if (e.ev === 'connected') {
@@ -48,6 +73,8 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     else if (e.ev === 'data') step('data', `echo of ${String(e.payload).length / 2} bytes came back`);
     else if (e.ev === 'state' && e.state === 'closing') step('bye', 'BYE sent');
     else if (e.ev === 'wiped') step('wipe', e.ok ? `${e.buffers} secret buffers overwritten` : 'wipe check FAILED');
+    else if (e.ev === 'paid') step('paid', `MSS swapped ${e.amount} ${PRICE.unit} at the bank; ${e.paidForSec} s of session bought`);
+    else if (e.ev === 'pay_refused') step('error', 'payment refused: ' + e.text);
     else if (e.ev === 'error') step('error', e.msg);
   };
   const pda = pdaFor(gw, outFile, { onEvent });
@@ -66,8 +93,26 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     burnedInMacSeen: false,
     macsOnAir: [],
     mssSessionsAfter: -1,
+    paid: false,
+    amount: 0,
+    paidForSec: 0,
+    sent: false,
+    aliceRead: false,
+    replyReceived: false,
+    dropBox: false,
+    fromAddress: '',
   };
   try {
+    // Bob withdraws e-cash from his account at Clare's bank on his laptop (the laptop blinds; the PDA
+    // never does) and loads coins onto the PDA's flash.
+    const account = await mss.payment!.bank!.mint.createAccount('bob');
+    await mss.payment!.bank!.mint.creditAccount('bob', 100);
+    const bob = new Wallet(join(dataDir, 'bob-wallet'));
+    await bob.withdraw(bankUrl, account.token, 64);
+    const coins = decodeToken(await bob.exportToken(bankUrl, 40, { dleq: false })).proofs;
+    pda.storage.write('hood.coins', JSON.stringify({ v: 1, proofs: coins.map((p) => ({ amount: p.amount, id: p.id, secret: p.secret, C: p.C })) }));
+    step('wallet', `Bob withdrew 64 ${PRICE.unit} (blind signatures, DLEQ-checked) and loaded ${coins.length} coins worth 40 onto the PDA`);
+
     const joined = await joinSession(pda);
     result.tmpMac = joined.tmpMac;
     result.tmpId = joined.tmpId;
@@ -77,10 +122,23 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     result.tmpMacUnicast = isUnicast(mac);
     result.tmpMacLocallyAdministered = isLocallyAdministered(mac);
 
+    const paid = await pda.waitFor((e) => e.ev === 'paid' || e.ev === 'pay_refused' || (e.ev === 'error' && e.code === 'wallet_insufficient'), 20_000);
+    result.paid = paid.ev === 'paid';
+    result.amount = paid.amount || 0;
+    result.paidForSec = paid.paidForSec || 0;
+
     const since = pda.events.length;
     pda.cmd({ cmd: 'send', channel: 0, payload: '68656c6c6f20646f7567' });
     const echo = await pda.waitFor('data', 10_000, since);
     result.echo = echo.payload === '68656c6c6f20646f7567';
+
+    const m = await runMailDemoStep(gw, pda, mss.mail!, { onStep: step });
+    result.sent = m.sent;
+    result.aliceRead = m.aliceRead;
+    result.replyReceived = m.replyReceived;
+    result.dropBox = m.dropBox;
+    result.fromAddress = m.fromAddress;
+    if (m.error) throw new Error('mail: ' + m.error);
 
     // Keep references to every secret buffer, to check afterwards that they were overwritten in place.
     const secrets: Uint8Array[] = pda.firmware.session.secrets.slice();
@@ -94,7 +152,7 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     result.macsOnAir = pda.ap.sourceMacs();
     result.burnedInMacSeen = pda.burnedInMacSeen();
     pda.powerOff();
-    await gw.stop();
+    await mss.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
   result.ok =
@@ -104,6 +162,10 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     !result.burnedInMacSeen &&
     result.tmpMacUnicast &&
     result.tmpMacLocallyAdministered &&
-    result.mssSessionsAfter === 0;
+    result.mssSessionsAfter === 0 &&
+    result.paid &&
+    result.sent &&
+    result.replyReceived &&
+    result.dropBox;
   return result;
 }

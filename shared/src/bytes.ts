@@ -26,6 +26,18 @@ export function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * A copy of b[start, end) as a new Uint8Array. Use this, never `typedArray.slice()`: on Espruino 2v29
+ * slice() on a typed array returns a plain Array.
+ */
+export function copyBytes(b: Uint8Array, start?: number, end?: number): Uint8Array {
+  const s = start || 0;
+  const e = end === undefined ? b.length : end;
+  const out = new Uint8Array(e > s ? e - s : 0);
+  out.set(b.subarray(s, e));
+  return out;
+}
+
 /** Constant-time equality: time depends only on the lengths, never on where bytes differ. */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -162,7 +174,7 @@ export class Reader {
   /** A copy of the next n bytes (copies, so wiping the input does not alias the result). */
   bytes(n: number): Uint8Array {
     this.need(n);
-    const v = this.b.slice(this.o, this.o + n);
+    const v = copyBytes(this.b, this.o, this.o + n);
     this.o += n;
     return v;
   }

@@ -24,7 +24,17 @@ describe('hood demo --json', () => {
       expect(r.tmpId).toMatch(/^[a-z2-7]{16}$/);
       expect(r.mqttClientId).toMatch(/^c[0-9a-f]{18}$/);
       expect(r.joinMs).toBeGreaterThan(0);
-      expect(r.macsOnAir).toEqual([r.tmpMac]);
+      expect(r.macsOnAir).toContain(r.tmpMac);
+      for (const m of r.macsOnAir) expect(isLocallyAdministered(parseMac(m)) && isUnicast(parseMac(m))).toBe(true);
+      expect(r.macsOnAir).not.toContain(r.burnedInMac);
+      // Step 4 and steps 5-7 with the drop box (issues 3 and 4).
+      expect(r.paid).toBe(true);
+      expect(r.amount).toBeGreaterThan(0);
+      expect(r.sent).toBe(true);
+      expect(r.aliceRead).toBe(true);
+      expect(r.replyReceived).toBe(true);
+      expect(r.dropBox).toBe(true);
+      expect(r.fromAddress).toBe(r.tmpId + '@doug.hood.invalid');
     }
     expect(a.tmpMac).not.toBe(b.tmpMac);
     expect(a.tmpId).not.toBe(b.tmpId);
@@ -34,7 +44,7 @@ describe('hood demo --json', () => {
   it('prints each protocol step without --json', async () => {
     const { stdout } = await run(process.execPath, ['bin/hood.js', 'demo'], { timeout: 60_000 });
     const steps = stdout.split('\n').map((l) => l.trim().split(/\s+/)[2]).filter(Boolean);
-    expect(steps).toEqual(expect.arrayContaining(['mss', 'radio', 'beacon', 'join', 'accept', 'data', 'bye', 'wipe']));
+    expect(steps).toEqual(expect.arrayContaining(['mss', 'wallet', 'radio', 'beacon', 'join', 'accept', 'paid', 'data', 'mail', 'smtp', 'reply', 'dropbox', 'pickup', 'bye', 'wipe']));
     expect(steps.indexOf('radio')).toBeLessThan(steps.indexOf('beacon'));
     expect(steps.indexOf('beacon')).toBeLessThan(steps.indexOf('accept'));
     expect(stdout).toMatch(/^ok: /m);

@@ -15,7 +15,7 @@
  * Runs on Espruino: callbacks only, no Map/Set/async/destructuring/spread/optional chaining.
  */
 import type { Clock, Net, Socket } from '../board';
-import { DecodeError, wipe as wipeBytes } from '../../../shared/src/bytes';
+import { DecodeError, copyBytes, wipe as wipeBytes } from '../../../shared/src/bytes';
 import { MqttFramer } from './stream';
 import {
   CONNACK, PINGRESP, PUBACK, PUBLISH, SUBACK, SUBACK_FAILURE, UNSUBACK,
@@ -121,7 +121,7 @@ export class MqttClient {
     this.port = opts.port;
     this.clientId = opts.clientId;
     this.username = opts.username;
-    this.password = typeof opts.password === 'string' || opts.password === undefined ? opts.password : opts.password.slice();
+    this.password = typeof opts.password === 'string' || opts.password === undefined ? opts.password : copyBytes(opts.password);
     this.keepaliveMs = opt(opts.keepaliveSec, 60) * 1000;
     this.connectTimeoutMs = opt(opts.connectTimeoutMs, 10000);
     this.ackTimeoutMs = opt(opts.ackTimeoutMs, 10000);

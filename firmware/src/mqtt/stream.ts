@@ -10,7 +10,7 @@
  *
  * Runs on Espruino: one preallocated Uint8Array, no growth, bounded loops.
  */
-import { DecodeError, wipe } from '../../../shared/src/bytes';
+import { DecodeError, copyBytes, wipe } from '../../../shared/src/bytes';
 import { decodeRemainingLength, MAX_REMAINING_LENGTH } from './packets';
 import type { RemainingLength } from './packets';
 
@@ -56,7 +56,7 @@ export class MqttFramer {
       for (;;) {
         const need = this.frameLength(off);
         if (need < 0 || off + need > this.len) break;
-        out.push(this.buf.slice(off, off + need));
+        out.push(copyBytes(this.buf, off, off + need));
         off += need;
       }
       if (off > 0) this.shift(off);

@@ -1,7 +1,7 @@
 /** `hood build firmware`: compile firmware/ + shared/ into the one ES5 bundle every board runs. */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { buildFirmware } from '../../build/firmware';
+import { buildFirmware, FIRMWARE_SIZE_BUDGET } from '../../build/firmware';
 import { checkEspruinoSource } from '../../build/espruino-check';
 
 export function registerBuildCommands(program: Command): void {
@@ -13,10 +13,11 @@ export function registerBuildCommands(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const r = await buildFirmware();
       const problems = checkEspruinoSource(readFileSync(r.outFile, 'utf8'), { allow: r.shimmed });
-      const out = { ...r, espruinoProblems: problems };
+      const out = { ...r, budget: FIRMWARE_SIZE_BUDGET, espruinoProblems: problems };
       if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
       else {
         process.stdout.write(`${r.outFile}: ${r.bytes} bytes (${r.gzipBytes} gzipped) in ${r.ms} ms\n`);
+        process.stdout.write(`size budget: ${r.bytes} of ${FIRMWARE_SIZE_BUDGET} bytes (${((r.bytes * 100) / FIRMWARE_SIZE_BUDGET).toFixed(1)}%), ${FIRMWARE_SIZE_BUDGET - r.bytes} bytes left\n`);
         for (const p of problems) process.stdout.write(`  Espruino: ${p}\n`);
       }
       if (problems.length) process.exitCode = 1;

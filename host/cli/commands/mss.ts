@@ -5,6 +5,7 @@ import { createLogger } from '../../common/log';
 import { startMss } from '../../mss/start';
 import { setupPayment, DEFAULT_PRICE } from '../../pay/setup';
 import { takeTillLock } from '../../pay/till-lock';
+import { addMailOptions, mailOptionsFromCli } from './mail';
 import { parseHostPort, parseIntOption } from '../options';
 
 export function registerMssCommands(program: Command): void {
@@ -29,8 +30,10 @@ export function registerMssCommands(program: Command): void {
     .option('--bank <url>', "Clare's bank (Cashu mint) to check coins with; default: an embedded bank in the data dir")
     .option('--bank-listen <host:port>', 'where the embedded bank serves HTTP (wallets withdraw there)', '127.0.0.1:3338')
     .option('--account <name>', "the MSS's own bank account, which cash-outs pay into", 'doug')
-    .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (o) => {
+    .option('--no-mail', 'do not relay mail (no SMTP in or out)')
+    .option('--log-level <level>', 'pino log level', 'info');
+  addMailOptions(mss);
+  mss.action(async (o) => {
       const log = createLogger({ level: o.logLevel, name: 'mss' });
       if (o.price > 0 && !/^[a-z]{1,16}$/.test(o.unit)) throw new Error('--unit must be 1-16 letters a-z');
       const dataDir = resolve(o.dataDir);
@@ -47,6 +50,7 @@ export function registerMssCommands(program: Command): void {
                 account: o.account,
               }
             : false,
+          mail: o.mail ? mailOptionsFromCli(o, { dataDir, log, mssId: o.mssId }) : false,
         dataDir,
         log,
         brokerUrl: o.broker,

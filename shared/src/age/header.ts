@@ -3,7 +3,7 @@
  * Parsing is strict and bounded (header size, stanza count, argument count, line lengths) and
  * returns the exact bytes the MAC covers ("the whole header up to and including the `---` mark").
  */
-import { DecodeError, utf8Encode } from '../bytes';
+import { DecodeError, copyBytes, utf8Encode } from '../bytes';
 import { b64DecodeRaw, b64EncodeRaw } from './base64';
 
 export const VERSION_LINE = 'age-encryption.org/v1';
@@ -70,7 +70,7 @@ export function parseHeader(b: Uint8Array): ParsedHeader {
     if (stanzas.length > MAX_STANZAS) throw new DecodeError('bad_age_header', 'too many stanzas');
   }
   if (stanzas.length === 0) throw new DecodeError('bad_age_header', 'no recipient stanza');
-  const macInput = b.slice(0, o + 3);
+  const macInput = copyBytes(b, 0, o + 3);
   l = readLine(b, o, limit);
   if (l.text.length !== 4 + 43 || l.text.substring(0, 4) !== '--- ') throw new DecodeError('bad_age_header', 'bad MAC line');
   const mac = b64DecodeRaw(l.text.substring(4));

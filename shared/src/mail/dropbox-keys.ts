@@ -6,14 +6,14 @@
  * MSS's disk (box files named by boxId, sealed under boxKey, which is never written to disk) neither
  * reads the boxes nor lets anyone collect them.
  */
-import { utf8Encode } from '../bytes';
+import { copyBytes, utf8Encode } from '../bytes';
 import { hkdfSha256 } from '../crypto/index';
 import { BOX_ID_LEN, LABEL_BOX, PICKUP_SECRET_LEN } from './constants';
 
 export function deriveBox(secret: Uint8Array): { boxId: Uint8Array; boxKey: Uint8Array } {
   if (secret.length !== PICKUP_SECRET_LEN) throw new Error('pickup secret must be 32 bytes');
   const okm = hkdfSha256(secret, undefined, utf8Encode(LABEL_BOX), 64);
-  const r = { boxId: okm.slice(0, BOX_ID_LEN), boxKey: okm.slice(BOX_ID_LEN) };
+  const r = { boxId: copyBytes(okm, 0, BOX_ID_LEN), boxKey: copyBytes(okm, BOX_ID_LEN) };
   okm.fill(0);
   return r;
 }

@@ -7,7 +7,7 @@
  *   freshness:    beaconNonce[8], rotated every beacon period and echoed in JOIN; it is not signed
  *                 (altering it only makes JOINs fail, which an on-path attacker can do anyway).
  */
-import { DecodeError, Reader, Writer, concat, utf8Decode, utf8Encode, equalBytes } from '../bytes';
+import { DecodeError, Reader, Writer, concat, copyBytes, utf8Decode, utf8Encode, equalBytes } from '../bytes';
 import { ed25519Verify } from '../crypto/index';
 import {
   BEACON_NONCE_LEN,
@@ -108,7 +108,7 @@ export function decodeBeacon(bytes: Uint8Array): Beacon {
     cellSize: cellSize,
     issuedAt: issuedAt,
     extensions: extensions,
-    signed: bytes.slice(0, signedLen),
+    signed: copyBytes(bytes, 0, signedLen),
     signature: signature,
     beaconNonce: beaconNonce,
   };

@@ -5,7 +5,7 @@
  * The uplink tag lets the MSS find the session without trial decryption; the downlink tag names the
  * session's own downlink topic. Both are fresh for every K_BD, so sessions cannot be linked by them.
  */
-import { utf8Encode, wipe } from '../bytes';
+import { copyBytes, utf8Encode, wipe } from '../bytes';
 import { hkdfSha256 } from '../crypto/index';
 import { KBD_LEN, LABEL_SESSION, TAG_LEN } from './constants';
 
@@ -20,10 +20,10 @@ export function deriveSessionKeys(kbd: Uint8Array): SessionKeys {
   if (kbd.length !== KBD_LEN) throw new Error('K_BD must be 32 bytes');
   const okm = hkdfSha256(kbd, new Uint8Array(0), utf8Encode(LABEL_SESSION), 64 + 2 * TAG_LEN);
   const keys = {
-    upKey: okm.slice(0, 32),
-    downKey: okm.slice(32, 64),
-    upTag: okm.slice(64, 64 + TAG_LEN),
-    downTag: okm.slice(64 + TAG_LEN, 64 + 2 * TAG_LEN),
+    upKey: copyBytes(okm, 0, 32),
+    downKey: copyBytes(okm, 32, 64),
+    upTag: copyBytes(okm, 64, 64 + TAG_LEN),
+    downTag: copyBytes(okm, 64 + TAG_LEN, 64 + 2 * TAG_LEN),
   };
   wipe(okm);
   return keys;

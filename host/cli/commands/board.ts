@@ -1,0 +1,98 @@
+/** `hood board console|config|status --port ...`: talk to a flashed board over its console protocol. */
+import type { Command } from 'commander';
+import { createInterface } from 'node:readline';
+import { openBoardLink, type OpenLinkOptions } from '../../board/open';
+import { parseHostPort, parseIntOption } from '../options';
+
+interface PortOpts {
+  port?: string;
+  espruino?: string;
+  baud?: number;
+}
+
+function withPort(c: Command): Command {
+  return c
+    .option('--port <path>', 'serial port of the board, e.g. /dev/ttyUSB0')
+    .option('--espruino <path>', 'instead of --port: the Espruino interpreter for Linux, run on a pty')
+    .option('--baud <n>', 'serial speed', parseIntOption);
+}
+
+function linkOpts(o: PortOpts): OpenLinkOptions {
+  return { port: o.port, espruino: o.espruino, baud: o.baud };
+}
+
+export function registerBoardCommands(program: Command): void {
+  const board = program.command('board').description('a PDA board on a serial port: console, configuration, status');
+
+  withPort(board.command('status').description('print the firmware status'))
+    .option('--json', 'print the status event as JSON')
+    .action(async (o: PortOpts & { json?: boolean }) => {
+      const link = await openBoardLink(linkOpts(o));
+      try {
+        const s = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
+        if (!s) throw new Error('no status event');
+        const { rid: _rid, ...rest } = s;
+        if (o.json) process.stdout.write(JSON.stringify(rest) + '\n');
+        else for (const k of Object.keys(rest)) if (k !== 'ev') process.stdout.write(k.padEnd(12) + ' ' + JSON.stringify(rest[k]) + '\n');
+      } finally {
+        await link.close();
+      }
+    });
+
+  withPort(board.command('config').description('set broker, MSS, pinned MSS key and Wi-Fi (ESP32) on the board'))
+    .option('--broker <host:port>', 'MQTT broker the PDA connects to', parseHostPort)
+    .option('--mss <id>', 'MSS id to use (empty: first verified beacon)')
+    .option('--pin <mss=hex>', 'pin an MSS identity key (64 hex digits)')
+    .option('--wifi-ssid <ssid>', 'Wi-Fi network (ESP32 boards)')
+    .option('--wifi-password <password>', 'Wi-Fi password (ESP32 boards)')
+    .action(async (o: PortOpts & { broker?: { host: string; port: number }; mss?: string; pin?: string; wifiSsid?: string; wifiPassword?: string }) => {
+      const link = await openBoardLink(linkOpts(o));
+      try {
+        const cfg: Record<string, unknown> = { cmd: 'config' };
+        if (o.broker) {
+          cfg.brokerHost = o.broker.host;
+          cfg.brokerPort = o.broker.port;
+        }
+        if (o.mss !== undefined) cfg.mssId = o.mss;
+        const ev = (await link.command(cfg)).find((e) => e.ev === 'config');
+        if (o.pin) {
+          const m = /^([a-z0-9][a-z0-9-]*)=([0-9a-f]{64})$/.exec(o.pin);
+          if (!m) throw new Error('--pin wants <mss-id>=<64 hex digits>');
+          await link.command({ cmd: 'pin', mssId: m[1], key: m[2] });
+        }
+        if (o.wifiSsid !== undefined) await link.command({ cmd: 'wifi', ssid: o.wifiSsid, password: o.wifiPassword ?? '' });
+        const st = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
+        process.stdout.write(JSON.stringify({ brokerHost: st?.brokerHost ?? ev?.brokerHost, brokerPort: st?.brokerPort, mssId: st?.mssId, pins: st?.pins }) + '\n');
+      } finally {
+        await link.close();
+      }
+    });
+
+  withPort(board.command('console').description('interactive: type JSON commands ({"cmd":"status"}), see every event'))
+    .action(async (o: PortOpts) => {
+      const link = await openBoardLink(linkOpts(o));
+      link.onEvent((e) => process.stdout.write(JSON.stringify(e) + '\n'));
+      const rl = createInterface({ input: process.stdin, terminal: false });
+      process.stderr.write('connected to ' + link.transport.label + '; one JSON command per line, Ctrl-D to quit\n');
+      const done = new Promise<void>((resolve) => {
+        link.onClose(() => resolve());
+        rl.on('close', () => resolve());
+      });
+      rl.on('line', (line) => {
+        const t = line.trim();
+        if (!t) return;
+        let cmd: Record<string, unknown>;
+        try {
+          cmd = JSON.parse(t);
+          if (!cmd || typeof cmd.cmd !== 'string') throw new Error('needs "cmd"');
+        } catch (e) {
+          process.stderr.write('not a command: ' + (e as Error).message + '\n');
+          return;
+        }
+        link.request(cmd).catch((e) => process.stderr.write((e as Error).message + '\n'));
+      });
+      await done;
+      rl.close();
+      await link.close();
+    });
+}
