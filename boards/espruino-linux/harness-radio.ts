@@ -63,7 +63,8 @@ export function harnessRadio(emit: (ev: { [k: string]: unknown }) => void, clock
         });
       },
       currentMac: function () {
-        return mac.slice();
+        // A copy; not mac.slice(): Espruino's typed-array slice returns a plain Array.
+        return new Uint8Array(mac);
       },
       connect: function (hostname: string, cb: (err?: string) => void) {
         ask('associate', { hostname: hostname }, function (err) {

@@ -7,6 +7,8 @@ export interface OpenLinkOptions {
   port?: string;
   baud?: number;
   espruino?: string;
+  /** Directory of the Linux interpreter's flash (espruino.flash); default: a temp dir. */
+  espruinoDir?: string;
   timeoutMs?: number;
 }
 
@@ -18,8 +20,11 @@ export async function openBoardLink(o: OpenLinkOptions): Promise<BoardLink> {
     return new BoardLink(t, { timeoutMs: o.timeoutMs, chunkBytes: 128, chunkDelayMs: 2 });
   }
   if (o.espruino) {
-    const t = await openEspruinoPty({ espruino: o.espruino });
-    const link = new BoardLink(t, { timeoutMs: o.timeoutMs });
+    const t = await openEspruinoPty({ espruino: o.espruino, cwd: o.espruinoDir });
+    // Espruino for Linux reads stdin on a thread that fills the IO queue without locking against the
+    // interpreter draining it; fed fast, the queue gets corrupted (ASSERT(len <= 64) in
+    // src/jsdevices.c, then exit). Small, paced writes keep that from happening in practice.
+    const link = new BoardLink(t, { timeoutMs: o.timeoutMs, chunkBytes: 64, chunkDelayMs: 2 });
     await new Promise((r) => setTimeout(r, 500)); // banner
     return link;
   }

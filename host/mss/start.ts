@@ -12,7 +12,7 @@ export interface MssOptions extends GatewayOptions {
   /** false: sessions are free. Otherwise the price and which bank checks the coins. */
   payment: false | { price: PriceExt; bankUrl?: string; bankListen?: { host: string; port: number }; account?: string };
   /** false: no mail. Otherwise relaying Bob's mail and routing replies by TmpId (docs/mail.md). */
-  mail: false | Omit<MailCliOptions, 'dataDir' | 'log' | 'mssId'>;
+  mail?: false | Omit<MailCliOptions, 'dataDir' | 'log' | 'mssId'>;
 }
 
 export interface RunningMss {

@@ -6,8 +6,18 @@ import { isLocallyAdministered, isUnicast, parseMac } from '../../shared/src/tmp
 
 const run = promisify(execFile);
 
+/** Run the CLI; on failure, the error carries what it printed (the demo reports its failures on stdout). */
+async function hood(args: string[]) {
+  try {
+    return await run(process.execPath, ['bin/hood.js', ...args], { timeout: 90_000 });
+  } catch (e) {
+    const x = e as { message: string; stdout?: string; stderr?: string };
+    throw new Error(x.message + '\nstdout:\n' + x.stdout + '\nstderr:\n' + x.stderr);
+  }
+}
+
 async function demo() {
-  const { stdout } = await run(process.execPath, ['bin/hood.js', 'demo', '--json'], { timeout: 60_000 });
+  const { stdout } = await hood(['demo', '--json']);
   return JSON.parse(stdout);
 }
 
@@ -42,7 +52,7 @@ describe('hood demo --json', () => {
   });
 
   it('prints each protocol step without --json', async () => {
-    const { stdout } = await run(process.execPath, ['bin/hood.js', 'demo'], { timeout: 60_000 });
+    const { stdout } = await hood(['demo']);
     const steps = stdout.split('\n').map((l) => l.trim().split(/\s+/)[2]).filter(Boolean);
     expect(steps).toEqual(expect.arrayContaining(['mss', 'wallet', 'radio', 'beacon', 'join', 'accept', 'paid', 'data', 'mail', 'smtp', 'reply', 'dropbox', 'pickup', 'bye', 'wipe']));
     expect(steps.indexOf('radio')).toBeLessThan(steps.indexOf('beacon'));

@@ -5,7 +5,7 @@
  * close() ends exactly that group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Transport } from '../transport';
@@ -13,8 +13,34 @@ import type { Transport } from '../transport';
 export interface PtyOptions {
   /** Path of the espruino binary. */
   espruino: string;
-  /** Working directory (Espruino for Linux keeps its Storage there); default: a fresh temp dir. */
+  /**
+   * Working directory: Espruino for Linux keeps its Storage in `espruino.flash` there, and runs the
+   * `.bootcde` in it at start. Default: a fresh temp dir, removed on close.
+   */
   cwd?: string;
+}
+
+/** Pids whose parent is `ppid` (from /proc; `script` puts the interpreter in a session of its own). */
+function childPids(ppid: number): number[] {
+  const out: number[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so parse after ')'.
+      const st = readFileSync('/proc/' + e + '/stat', 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === ppid) out.push(Number(e));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
 }
 
 function shellQuote(s: string): string {
@@ -23,6 +49,9 @@ function shellQuote(s: string): string {
 
 export async function openEspruinoPty(o: PtyOptions): Promise<Transport & { child: ChildProcess; cwd: string }> {
   const cwd = o.cwd ?? mkdtempSync(path.join(tmpdir(), 'hood-espruino-'));
+  const cleanup = () => {
+    if (!o.cwd) rmSync(cwd, { recursive: true, force: true });
+  };
   const child = spawn('script', ['-qfec', shellQuote(path.resolve(o.espruino)), '/dev/null'], {
     cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -33,6 +62,7 @@ export async function openEspruinoPty(o: PtyOptions): Promise<Transport & { chil
   let exited = false;
   child.on('exit', (code, sig) => {
     exited = true;
+    cleanup();
     const err = code === 0 || sig === 'SIGKILL' ? undefined : new Error('espruino exited (' + (sig ?? code) + ')');
     for (const f of closeFns.splice(0)) f(err);
   });
@@ -61,6 +91,15 @@ export async function openEspruinoPty(o: PtyOptions): Promise<Transport & { chil
       return new Promise<void>((resolve) => {
         if (exited || child.pid === undefined) return resolve();
         child.once('exit', () => resolve());
+        // The interpreter is script's child in its own session (pty): kill it by pid first, or it
+        // would outlive script and spin on the closed pty.
+        for (const pid of childPids(child.pid)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
         try {
           process.kill(-child.pid, 'SIGKILL');
         } catch {

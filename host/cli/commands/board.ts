@@ -7,6 +7,7 @@ import { parseHostPort, parseIntOption } from '../options';
 interface PortOpts {
   port?: string;
   espruino?: string;
+  espruinoDir?: string;
   baud?: number;
 }
 
@@ -14,11 +15,12 @@ function withPort(c: Command): Command {
   return c
     .option('--port <path>', 'serial port of the board, e.g. /dev/ttyUSB0')
     .option('--espruino <path>', 'instead of --port: the Espruino interpreter for Linux, run on a pty')
+    .option('--espruino-dir <dir>', 'with --espruino: directory holding its flash (espruino.flash); default: a temp dir')
     .option('--baud <n>', 'serial speed', parseIntOption);
 }
 
 function linkOpts(o: PortOpts): OpenLinkOptions {
-  return { port: o.port, espruino: o.espruino, baud: o.baud };
+  return { port: o.port, espruino: o.espruino, espruinoDir: o.espruinoDir, baud: o.baud };
 }
 
 export function registerBoardCommands(program: Command): void {

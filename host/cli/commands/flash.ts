@@ -14,14 +14,15 @@ export function registerFlashCommand(program: Command): void {
     .description('upload firmware/dist/hood.js to the board\'s flash (EspruinoTools upload format) and verify that it boots')
     .option('--port <path>', 'serial port of the board, e.g. /dev/ttyUSB0')
     .option('--espruino <path>', 'instead of --port: the Espruino interpreter for Linux, run on a pty')
+    .option('--espruino-dir <dir>', 'with --espruino: directory holding its flash (espruino.flash); default: a temp dir')
     .option('--board <name>', 'board type (esp32-devkitc, espruino-linux)', 'esp32-devkitc')
     .option('--baud <n>', 'serial speed', parseIntOption)
     .option('--json', 'print the result as JSON')
-    .action(async (o: { port?: string; espruino?: string; board: string; baud?: number; json?: boolean }) => {
+    .action(async (o: { port?: string; espruino?: string; espruinoDir?: string; board: string; baud?: number; json?: boolean }) => {
       const facts = boardFacts(o.board);
       const built = await ensureFirmware();
       const code = readFileSync(built.outFile, 'latin1');
-      const link = await openBoardLink({ port: o.port, espruino: o.espruino, baud: o.baud ?? (facts.consoleBaud || undefined) });
+      const link = await openBoardLink({ port: o.port, espruino: o.espruino, espruinoDir: o.espruinoDir, baud: o.baud ?? (facts.consoleBaud || undefined) });
       try {
         const bar = o.json ? undefined : progressBar(process.stderr, 'flash');
         const r = await flashBundle(link, code, { onProgress: bar ? (p) => bar(p.sent, p.total) : undefined });

@@ -9,11 +9,12 @@ import {
   feToBytes,
   feOne,
   feZero,
-  feAdd,
   feSub,
   feMul,
   feSq,
-  feMulSmall,
+  feSqSum,
+  feSqDiff,
+  feMulSmallAdd,
   feCswap,
   feInvert,
   feCopy,
@@ -49,8 +50,70 @@ function checkLen(name: string, b: Uint8Array): void {
 }
 
 /**
+ * The start of a ladder step with the conditional swap folded in (RFC 7748 §5): with
+ * (x2, z2, x3, z3) swapped iff s == 1, A = x2 + z2, B = x2 - z2, C = x3 + z3, D = x3 - z3
+ * (differences + 20p as in feSub, so never negative). The swapped values themselves are not
+ * stored: the step overwrites all four, so memory ends exactly as with a separate cswap.
+ * s is 0 or 1 and only multiplies (no branch, no index depends on it).
+ */
+function ladderInputs(s: number): void {
+  const x2 = X2, z2 = Z2, x3 = X3, z3 = Z3, ta = TA, tb = TB, tc = TC, td = TD;
+  let p: number, q: number, r: number, t: number, d: number;
+  p = x2[0]; q = x3[0]; d = s * (q - p); p += d; q -= d;
+  r = z2[0]; t = z3[0]; d = s * (t - r); r += d; t -= d;
+  ta[0] = p + r; tb[0] = p - r + 654980; tc[0] = q + t; td[0] = q - t + 654980;
+  p = x2[1]; q = x3[1]; d = s * (q - p); p += d; q -= d;
+  r = z2[1]; t = z3[1]; d = s * (t - r); r += d; t -= d;
+  ta[1] = p + r; tb[1] = p - r + 655350; tc[1] = q + t; td[1] = q - t + 655350;
+  p = x2[2]; q = x3[2]; d = s * (q - p); p += d; q -= d;
+  r = z2[2]; t = z3[2]; d = s * (t - r); r += d; t -= d;
+  ta[2] = p + r; tb[2] = p - r + 655350; tc[2] = q + t; td[2] = q - t + 655350;
+  p = x2[3]; q = x3[3]; d = s * (q - p); p += d; q -= d;
+  r = z2[3]; t = z3[3]; d = s * (t - r); r += d; t -= d;
+  ta[3] = p + r; tb[3] = p - r + 655350; tc[3] = q + t; td[3] = q - t + 655350;
+  p = x2[4]; q = x3[4]; d = s * (q - p); p += d; q -= d;
+  r = z2[4]; t = z3[4]; d = s * (t - r); r += d; t -= d;
+  ta[4] = p + r; tb[4] = p - r + 655350; tc[4] = q + t; td[4] = q - t + 655350;
+  p = x2[5]; q = x3[5]; d = s * (q - p); p += d; q -= d;
+  r = z2[5]; t = z3[5]; d = s * (t - r); r += d; t -= d;
+  ta[5] = p + r; tb[5] = p - r + 655350; tc[5] = q + t; td[5] = q - t + 655350;
+  p = x2[6]; q = x3[6]; d = s * (q - p); p += d; q -= d;
+  r = z2[6]; t = z3[6]; d = s * (t - r); r += d; t -= d;
+  ta[6] = p + r; tb[6] = p - r + 655350; tc[6] = q + t; td[6] = q - t + 655350;
+  p = x2[7]; q = x3[7]; d = s * (q - p); p += d; q -= d;
+  r = z2[7]; t = z3[7]; d = s * (t - r); r += d; t -= d;
+  ta[7] = p + r; tb[7] = p - r + 655350; tc[7] = q + t; td[7] = q - t + 655350;
+  p = x2[8]; q = x3[8]; d = s * (q - p); p += d; q -= d;
+  r = z2[8]; t = z3[8]; d = s * (t - r); r += d; t -= d;
+  ta[8] = p + r; tb[8] = p - r + 655350; tc[8] = q + t; td[8] = q - t + 655350;
+  p = x2[9]; q = x3[9]; d = s * (q - p); p += d; q -= d;
+  r = z2[9]; t = z3[9]; d = s * (t - r); r += d; t -= d;
+  ta[9] = p + r; tb[9] = p - r + 655350; tc[9] = q + t; td[9] = q - t + 655350;
+  p = x2[10]; q = x3[10]; d = s * (q - p); p += d; q -= d;
+  r = z2[10]; t = z3[10]; d = s * (t - r); r += d; t -= d;
+  ta[10] = p + r; tb[10] = p - r + 655350; tc[10] = q + t; td[10] = q - t + 655350;
+  p = x2[11]; q = x3[11]; d = s * (q - p); p += d; q -= d;
+  r = z2[11]; t = z3[11]; d = s * (t - r); r += d; t -= d;
+  ta[11] = p + r; tb[11] = p - r + 655350; tc[11] = q + t; td[11] = q - t + 655350;
+  p = x2[12]; q = x3[12]; d = s * (q - p); p += d; q -= d;
+  r = z2[12]; t = z3[12]; d = s * (t - r); r += d; t -= d;
+  ta[12] = p + r; tb[12] = p - r + 655350; tc[12] = q + t; td[12] = q - t + 655350;
+  p = x2[13]; q = x3[13]; d = s * (q - p); p += d; q -= d;
+  r = z2[13]; t = z3[13]; d = s * (t - r); r += d; t -= d;
+  ta[13] = p + r; tb[13] = p - r + 655350; tc[13] = q + t; td[13] = q - t + 655350;
+  p = x2[14]; q = x3[14]; d = s * (q - p); p += d; q -= d;
+  r = z2[14]; t = z3[14]; d = s * (t - r); r += d; t -= d;
+  ta[14] = p + r; tb[14] = p - r + 655350; tc[14] = q + t; td[14] = q - t + 655350;
+  p = x2[15]; q = x3[15]; d = s * (q - p); p += d; q -= d;
+  r = z2[15]; t = z3[15]; d = s * (t - r); r += d; t -= d;
+  ta[15] = p + r; tb[15] = p - r + 655350; tc[15] = q + t; td[15] = q - t + 655350;
+}
+
+/**
  * X25519(k, u): scalar k is clamped (decodeScalar25519), u's top bit is masked and
  * non-canonical u (>= p) is accepted and reduced, as RFC 7748 §5 requires.
+ * Bounds: TA, TC, DA + CB are sums of two reduced values, TB, TD, TE and DA - CB reduced plus
+ * 20p (< 2^20), x1 < 2^16: all below field25519's multiplication limit of 2^21.
  */
 export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
   checkLen('scalar', scalar);
@@ -67,27 +130,18 @@ export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
   let swap = 0;
   for (let t = 254; t >= 0; t--) {
     const kt = (K[t >>> 3] >>> (t & 7)) & 1;
-    swap ^= kt;
-    feCswap(X2, X3, swap);
-    feCswap(Z2, Z3, swap);
+    ladderInputs(swap ^ kt);
     swap = kt;
-    feAdd(TA, X2, Z2); // A = x2 + z2
     feSq(TAA, TA); // AA = A^2
-    feSub(TB, X2, Z2); // B = x2 - z2
     feSq(TBB, TB); // BB = B^2
-    feSub(TE, TAA, TBB); // E = AA - BB
-    feAdd(TC, X3, Z3); // C = x3 + z3
-    feSub(TD, X3, Z3); // D = x3 - z3
     feMul(TDA, TD, TA); // DA = D * A
     feMul(TCB, TC, TB); // CB = C * B
-    feAdd(X3, TDA, TCB);
-    feSq(X3, X3); // x3 = (DA + CB)^2
-    feSub(Z3, TDA, TCB);
-    feSq(Z3, Z3);
+    feSqSum(X3, TDA, TCB); // x3 = (DA + CB)^2
+    feSqDiff(Z3, TDA, TCB);
     feMul(Z3, Z3, X1); // z3 = x1 * (DA - CB)^2
     feMul(X2, TAA, TBB); // x2 = AA * BB
-    feMulSmall(Z2, TE, A24);
-    feAdd(Z2, Z2, TAA);
+    feSub(TE, TAA, TBB); // E = AA - BB
+    feMulSmallAdd(Z2, TE, A24, TAA); // AA + a24 * E
     feMul(Z2, Z2, TE); // z2 = E * (AA + a24 * E)
   }
   feCswap(X2, X3, swap);
