@@ -11,6 +11,7 @@ import type { Board, Socket, SocketHandlers } from '../../firmware/src/board';
 import type { EmuAccessPoint } from './access-point';
 import type { EmuNic } from './nic';
 import type { EmuStorage } from './storage';
+import { nodeClock } from './node-clock';
 
 export interface EmuBoardParts {
   nic: EmuNic;
@@ -36,9 +37,8 @@ export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
     out.set(b);
     return out;
   };
-  const timers = new Map<number, NodeJS.Timeout>();
+  const clock = nodeClock();
   const sockets = new Set<NodeSocket>();
-  let nextTimer = 1;
 
   const board: Board = {
     name: 'emu',
@@ -99,25 +99,7 @@ export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
       },
     },
     storage: p.storage,
-    clock: {
-      now: () => Date.now(),
-      setTimeout(fn, ms) {
-        const id = nextTimer++;
-        timers.set(
-          id,
-          setTimeout(() => {
-            timers.delete(id);
-            fn();
-          }, ms),
-        );
-        return id;
-      },
-      clearTimeout(id) {
-        const t = timers.get(id);
-        if (t) clearTimeout(t);
-        timers.delete(id);
-      },
-    },
+    clock,
     random: (n) => toVm(p.random(n)),
     consoleWrite: (line) => p.consoleWrite(line),
   };
@@ -125,8 +107,7 @@ export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
   return {
     board,
     powerOff() {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      clock.stopAll();
       for (const s of sockets) s.destroy();
       sockets.clear();
       p.nic.associated = false;

@@ -23,6 +23,7 @@ import { EmuStorage } from '../emu/storage';
 import { requestLease, type Lease } from './dhcp';
 import { hardwareClientId, pinConnectClientId, vendorHostname, type LeakKind } from './leaks';
 import { NetnsLink } from './link';
+import { nodeClock } from '../emu/node-clock';
 
 export interface NetnsBoardOptions {
   iface: string;
@@ -64,9 +65,8 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
   let lease: Lease | null = null;
   /** 'mac' leak: the address the lying driver claims to hold. */
   let claimed: Uint8Array | null = null;
-  const timers = new Map<number, NodeJS.Timeout>();
+  const clock = nodeClock();
   const sockets = new Set<NodeSocket>();
-  let nextTimer = 1;
 
   const toVm = (b: Uint8Array) => {
     const out = new o.vmUint8Array(b.length);
@@ -158,25 +158,7 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
       },
     },
     storage: new EmuStorage(),
-    clock: {
-      now: () => Date.now(),
-      setTimeout(fn, ms) {
-        const id = nextTimer++;
-        timers.set(
-          id,
-          setTimeout(() => {
-            timers.delete(id);
-            fn();
-          }, ms),
-        );
-        return id;
-      },
-      clearTimeout(id) {
-        const t = timers.get(id);
-        if (t) clearTimeout(t);
-        timers.delete(id);
-      },
-    },
+    clock,
     random: (n) => toVm(random(n)),
     consoleWrite: (line) => o.consoleWrite(line),
   };
@@ -187,8 +169,7 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
     burnedIn,
     lease: () => lease,
     async powerOff() {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      clock.stopAll();
       for (const s of sockets) s.destroy();
       sockets.clear();
       lease = null;

@@ -21,10 +21,11 @@ export async function openBoardLink(o: OpenLinkOptions): Promise<BoardLink> {
   }
   if (o.espruino) {
     const t = await openEspruinoPty({ espruino: o.espruino, cwd: o.espruinoDir });
-    // Espruino for Linux reads stdin on a thread that fills the IO queue without locking against the
-    // interpreter draining it; fed fast, the queue gets corrupted (ASSERT(len <= 64) in
-    // src/jsdevices.c, then exit). Small, paced writes keep that from happening in practice.
-    const link = new BoardLink(t, { timeoutMs: o.timeoutMs, chunkBytes: 64, chunkDelayMs: 2 });
+    // Whole lines, no pacing: Espruino for Linux reads stdin on a thread that fills its IO queue
+    // without locking against the interpreter draining it, so each read() is a chance to corrupt
+    // the queue (ASSERT(len <= 64) in src/jsdevices.c, then exit). Fewer, larger writes measured
+    // better than small paced ones (docs/boards.md).
+    const link = new BoardLink(t, { timeoutMs: o.timeoutMs });
     await new Promise((r) => setTimeout(r, 500)); // banner
     return link;
   }

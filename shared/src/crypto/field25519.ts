@@ -70,6 +70,13 @@ const R = new Float64Array(32);
 const S = new Float64Array(16);
 
 /**
+ * The scratch arrays and the convolve choice behind one module-level name: on Espruino every
+ * module-level name of the bundle sits in one scope that the interpreter searches linearly,
+ * so the hot functions read this one object (a short property list) instead of five names.
+ */
+const W = { f: F, u: U, r: R, s: S, cv: CONV };
+
+/**
  * Which multiplication path runs: the native convolve (Espruino) or the unrolled columns.
  * Exported so tests run the Espruino path on Node with a JavaScript model of E.convolve; the
  * firmware never calls it. Returns the previous setting.
@@ -77,6 +84,7 @@ const S = new Float64Array(16);
 export function feSetConvolve(cv: Convolve | null): Convolve | null {
   const old = CONV;
   CONV = cv;
+  W.cv = cv;
   return old;
 }
 
@@ -113,8 +121,9 @@ export function feFromBytes(o: Fe, b: Uint8Array): void {
 
 /** o = the columns already in F, carried (shared tail of the linear operations). */
 function carryColumns(o: Fe): void {
+  const w = W;
   // Carry through the 16-bit pieces of each column (see the file comment).
-  const u = U;
+  const u = w.u;
   let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
@@ -194,11 +203,12 @@ export function feSub(o: Fe, a: Fe, b: Fe): void {
 
 /** o = a * b mod p, reduced. Input limbs < 2^21. o may alias a or b (all reads come first). */
 export function feMul(o: Fe, a: Fe, b: Fe): void {
-  const f = F;
-  const m = MAGIC;
-  const cv = CONV;
+  const w = W;
+  const f = w.f;
+  const m = 4503599627370496;
+  const cv = w.cv;
   if (cv !== null) {
-    const r = R;
+    const r = w.r;
     let v: number;
     v = b[15];
     r[0] = v;
@@ -284,7 +294,7 @@ export function feMul(o: Fe, a: Fe, b: Fe): void {
     f[15] = a0 * b15 + a1 * b14 + a2 * b13 + a3 * b12 + a4 * b11 + a5 * b10 + a6 * b9 + a7 * b8 + a8 * b7 + a9 * b6 + a10 * b5 + a11 * b4 + a12 * b3 + a13 * b2 + a14 * b1 + a15 * b0 + m;
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
-  const u = U;
+  const u = w.u;
   let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
@@ -309,11 +319,12 @@ export function feMul(o: Fe, a: Fe, b: Fe): void {
 
 /** o = a^2 mod p, reduced: cross products a_i a_j (i < j) computed once, against d_i = 2 a_i. */
 export function feSq(o: Fe, a: Fe): void {
-  const f = F;
-  const m = MAGIC;
-  const cv = CONV;
+  const w = W;
+  const f = w.f;
+  const m = 4503599627370496;
+  const cv = w.cv;
   if (cv !== null) {
-    const r = R;
+    const r = w.r;
     let v: number;
     v = a[15];
     r[0] = v;
@@ -399,7 +410,7 @@ export function feSq(o: Fe, a: Fe): void {
     f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
-  const u = U;
+  const u = w.u;
   let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
@@ -424,13 +435,14 @@ export function feSq(o: Fe, a: Fe): void {
 
 /** o = (x + y)^2, reduced; the sum's limbs must stay < 2^21 (e.g. two reduced values). */
 export function feSqSum(o: Fe, x: Fe, y: Fe): void {
-  const f = F;
-  const m = MAGIC;
-  const cv = CONV;
+  const w = W;
+  const f = w.f;
+  const m = 4503599627370496;
+  const cv = w.cv;
   if (cv !== null) {
-    const r = R;
+    const r = w.r;
     let v: number;
-    const s = S;
+    const s = w.s;
     v = x[15] + y[15];
     s[15] = v;
     r[0] = v;
@@ -531,7 +543,7 @@ export function feSqSum(o: Fe, x: Fe, y: Fe): void {
     f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
-  const u = U;
+  const u = w.u;
   let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
@@ -556,13 +568,14 @@ export function feSqSum(o: Fe, x: Fe, y: Fe): void {
 
 /** o = (x - y)^2, reduced, with x - y + 20p formed limb-wise as in feSub (same conditions). */
 export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
-  const f = F;
-  const m = MAGIC;
-  const cv = CONV;
+  const w = W;
+  const f = w.f;
+  const m = 4503599627370496;
+  const cv = w.cv;
   if (cv !== null) {
-    const r = R;
+    const r = w.r;
     let v: number;
-    const s = S;
+    const s = w.s;
     v = x[15] - y[15] + 655350;
     s[15] = v;
     r[0] = v;
@@ -663,7 +676,7 @@ export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
     f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
-  const u = U;
+  const u = w.u;
   let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
@@ -688,8 +701,8 @@ export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
 
 /** o = a * k + b for a small non-negative integer k (< 2^17), e.g. AA + a24 * E (RFC 7748 §5). */
 export function feMulSmallAdd(o: Fe, a: Fe, k: number, b: Fe): void {
-  const f = F;
-  const m = MAGIC;
+  const f = W.f;
+  const m = 4503599627370496;
   f[0] = a[0] * k + b[0] + m;
   f[1] = a[1] * k + b[1] + m;
   f[2] = a[2] * k + b[2] + m;

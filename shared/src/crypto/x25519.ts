@@ -56,8 +56,7 @@ function checkLen(name: string, b: Uint8Array): void {
  * stored: the step overwrites all four, so memory ends exactly as with a separate cswap.
  * s is 0 or 1 and only multiplies (no branch, no index depends on it).
  */
-function ladderInputs(s: number): void {
-  const x2 = X2, z2 = Z2, x3 = X3, z3 = Z3, ta = TA, tb = TB, tc = TC, td = TD;
+function ladderInputs(s: number, x2: Fe, z2: Fe, x3: Fe, z3: Fe, ta: Fe, tb: Fe, tc: Fe, td: Fe): void {
   let p: number, q: number, r: number, t: number, d: number;
   p = x2[0]; q = x3[0]; d = s * (q - p); p += d; q -= d;
   r = z2[0]; t = z3[0]; d = s * (t - r); r += d; t -= d;
@@ -127,22 +126,28 @@ export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
   feZero(Z2);
   feCopy(X3, X1);
   feOne(Z3);
+  // Everything the loop touches in locals: on Espruino a module-level name is found by a
+  // linear search through every top-level name of the bundle, a local in a short list.
+  const k = K, x1 = X1, x2 = X2, z2 = Z2, x3 = X3, z3 = Z3, ta = TA, tb = TB, tc = TC, td = TD;
+  const aa = TAA, bb = TBB, e = TE, da = TDA, cb = TCB;
+  const inputs = ladderInputs, sq = feSq, mul = feMul, sqSum = feSqSum, sqDiff = feSqDiff, sub = feSub;
+  const mulSmallAdd = feMulSmallAdd;
   let swap = 0;
   for (let t = 254; t >= 0; t--) {
-    const kt = (K[t >>> 3] >>> (t & 7)) & 1;
-    ladderInputs(swap ^ kt);
+    const kt = (k[t >>> 3] >>> (t & 7)) & 1;
+    inputs(swap ^ kt, x2, z2, x3, z3, ta, tb, tc, td);
     swap = kt;
-    feSq(TAA, TA); // AA = A^2
-    feSq(TBB, TB); // BB = B^2
-    feMul(TDA, TD, TA); // DA = D * A
-    feMul(TCB, TC, TB); // CB = C * B
-    feSqSum(X3, TDA, TCB); // x3 = (DA + CB)^2
-    feSqDiff(Z3, TDA, TCB);
-    feMul(Z3, Z3, X1); // z3 = x1 * (DA - CB)^2
-    feMul(X2, TAA, TBB); // x2 = AA * BB
-    feSub(TE, TAA, TBB); // E = AA - BB
-    feMulSmallAdd(Z2, TE, A24, TAA); // AA + a24 * E
-    feMul(Z2, Z2, TE); // z2 = E * (AA + a24 * E)
+    sq(aa, ta); // AA = A^2
+    sq(bb, tb); // BB = B^2
+    mul(da, td, ta); // DA = D * A
+    mul(cb, tc, tb); // CB = C * B
+    sqSum(x3, da, cb); // x3 = (DA + CB)^2
+    sqDiff(z3, da, cb);
+    mul(z3, z3, x1); // z3 = x1 * (DA - CB)^2
+    mul(x2, aa, bb); // x2 = AA * BB
+    sub(e, aa, bb); // E = AA - BB
+    mulSmallAdd(z2, e, A24, aa); // AA + a24 * E
+    mul(z2, z2, e); // z2 = E * (AA + a24 * E)
   }
   feCswap(X2, X3, swap);
   feCswap(Z2, Z3, swap);
