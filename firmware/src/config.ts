@@ -5,6 +5,7 @@
 import { fromHex, toHex } from '../../shared/src/bytes';
 import { isValidMssId } from '../../shared/src/protocol/topics';
 import type { Storage } from './board';
+import { isLowerHex } from '../../shared/src/text';
 
 export interface PdaConfig {
   brokerHost: string;
@@ -37,7 +38,7 @@ export function loadConfig(storage: Storage): PdaConfig {
     const ids = Object.keys(j.pins);
     for (let i = 0; i < ids.length; i++) {
       const v = j.pins[ids[i]];
-      if (isValidMssId(ids[i]) && typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) c.pins[ids[i]] = v;
+      if (isValidMssId(ids[i]) && isLowerHex(v, 64)) c.pins[ids[i]] = v;
     }
   }
   return c;

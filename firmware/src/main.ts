@@ -12,6 +12,8 @@ import { HomeLink, homeIdentity, type HomeIdentity } from './home';
 import { appCommand, appForChannel, eachApp, type AppContext } from './apps';
 import './apps/index';
 import '../../boards/espruino-common/boot';
+import { isLowerHex } from '../../shared/src/text';
+import { isValidMssId } from '../../shared/src/protocol/topics';
 
 export const FIRMWARE_VERSION = '0.1.0';
 
@@ -127,14 +129,14 @@ function run(c: any): void {
         cfg.brokerPort = c.brokerPort;
       }
       if (c.mssId !== undefined) {
-        if (typeof c.mssId !== 'string' || (c.mssId !== '' && !/^[a-z0-9][a-z0-9-]{0,31}$/.test(c.mssId))) throw new Error('mssId');
+        if (typeof c.mssId !== 'string' || (c.mssId !== '' && !isValidMssId(c.mssId))) throw new Error('mssId');
         cfg.mssId = c.mssId;
       }
       saveConfig(board.storage, cfg);
       fw.emit({ ev: 'config', brokerHost: cfg.brokerHost, brokerPort: cfg.brokerPort, mssId: cfg.mssId, pins: Object.keys(cfg.pins) });
       return;
     case 'pin':
-      if (typeof c.key !== 'string' || !/^[0-9a-f]{64}$/.test(c.key)) throw new Error('key must be 64 hex digits');
+      if (!isLowerHex(c.key, 64)) throw new Error('key must be 64 hex digits');
       pinKey(cfg, c.mssId, fromHex(c.key));
       saveConfig(board.storage, cfg);
       fw.emit({ ev: 'pinned', mssId: c.mssId });

@@ -151,6 +151,13 @@ export function checkEspruinoSource(code: string, opts: CheckOptions = {}): stri
         }
         break;
       }
+      case 'Literal': {
+        if (node.regex) {
+          const bad = unsupportedRegex(node.regex.pattern);
+          if (bad) report(node, 'regular expression /' + node.regex.pattern + '/ uses ' + bad + ', which Espruino 2v29\'s regex engine lacks');
+        }
+        break;
+      }
       case 'CallExpression': {
         const callee = node.callee;
         if (callee.type === 'Identifier' && callee.name === 'require' && !resolves(scope, 'require')) {
@@ -178,6 +185,30 @@ export function checkEspruinoSource(code: string, opts: CheckOptions = {}): stri
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
   }
   return problems;
+}
+
+/**
+ * Espruino 2v29's regex engine (jswrap_regexp.c) has no counted repetition `{n,m}`, no optional or lazy
+ * `?`, and no groups with modifiers; measured on the interpreter: /^a{2}$/.test("aa") and /^a?$/.test("a")
+ * are false. Returns what is unsupported, or null.
+ */
+export function unsupportedRegex(pattern: string): string | null {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '?') return 'the ? quantifier';
+    else if (c === '{' && /^\{\d*,?\d*\}/.test(pattern.slice(i))) return 'counted repetition {n,m}';
+  }
+  return null;
 }
 
 /** Is this Identifier a variable reference (not a property name, label or declaration)? */

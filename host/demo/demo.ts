@@ -14,8 +14,10 @@ import { ensureFirmware } from '../build/firmware';
 import { silentLogger, type Logger } from '../common/log';
 import { startMss } from '../mss/start';
 import { Wallet } from '../wallet/wallet';
-import { decodeToken } from '../wallet/token';
-import { endSession, joinSession, pdaFor } from './emu-session';
+import { configureFor, endSession, joinSession } from './emu-session';
+import { BoardLink } from '../board/link';
+import { openEmu } from '../board/transports/emu';
+import { loadWalletToBoard } from '../wallet/board-load';
 import { runMailDemoStep } from './mail-step';
 
 export interface DemoResult {
@@ -77,7 +79,10 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     else if (e.ev === 'pay_refused') step('error', 'payment refused: ' + e.text);
     else if (e.ev === 'error') step('error', e.msg);
   };
-  const pda = pdaFor(gw, outFile, { onEvent });
+  // The PDA is reached through the same board link (console protocol) a real board uses.
+  const transport = await openEmu({ bundlePath: outFile, onEvent });
+  const link = new BoardLink(transport, { timeoutMs: 10_000 });
+  const pda = configureFor(gw, transport.pda);
   const result: DemoResult = {
     ok: false,
     mssId: gw.mssId,
@@ -109,9 +114,8 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     await mss.payment!.bank!.mint.creditAccount('bob', 100);
     const bob = new Wallet(join(dataDir, 'bob-wallet'));
     await bob.withdraw(bankUrl, account.token, 64);
-    const coins = decodeToken(await bob.exportToken(bankUrl, 40, { dleq: false })).proofs;
-    pda.storage.write('hood.coins', JSON.stringify({ v: 1, proofs: coins.map((p) => ({ amount: p.amount, id: p.id, secret: p.secret, C: p.C })) }));
-    step('wallet', `Bob withdrew 64 ${PRICE.unit} (blind signatures, DLEQ-checked) and loaded ${coins.length} coins worth 40 onto the PDA`);
+    const load = await loadWalletToBoard(bob, link, bankUrl, 40);
+    step('wallet', `Bob withdrew 64 ${PRICE.unit} (blind signatures, DLEQ-checked); \`wallet load\` moved 40 onto the PDA, confirmed by the board (balance ${load.boardBalance})`);
 
     const joined = await joinSession(pda);
     result.tmpMac = joined.tmpMac;
@@ -151,7 +155,7 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
   } finally {
     result.macsOnAir = pda.ap.sourceMacs();
     result.burnedInMacSeen = pda.burnedInMacSeen();
-    pda.powerOff();
+    await link.close();
     await mss.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -18,9 +18,14 @@ export function brokerAddress(url: string): BrokerAddress {
 /** Create an emulated PDA configured for `gw` (broker address, MSS id, and its identity key pinned). */
 export function pdaFor(gw: MssGateway, bundlePath: string, opts: { onEvent?: (e: PdaEvent) => void; canSetMac?: boolean; burnedInMac?: string; pin?: boolean; random?: (n: number) => Uint8Array } = {}): EmuPda {
   const pda = new EmuPda({ bundlePath, onEvent: opts.onEvent, canSetMac: opts.canSetMac, burnedInMac: opts.burnedInMac, random: opts.random });
+  return configureFor(gw, pda, opts.pin !== false);
+}
+
+/** Point a PDA at `gw` over its console: broker address, MSS id, and (by default) pin its identity key. */
+export function configureFor(gw: MssGateway, pda: EmuPda, pin = true): EmuPda {
   const b = brokerAddress(gw.brokerUrl);
   pda.cmd({ cmd: 'config', brokerHost: b.host, brokerPort: b.port, mssId: gw.mssId });
-  if (opts.pin !== false) pda.cmd({ cmd: 'pin', mssId: gw.mssId, key: toHex(gw.core.identityKey) });
+  if (pin) pda.cmd({ cmd: 'pin', mssId: gw.mssId, key: toHex(gw.core.identityKey) });
   return pda;
 }
 

@@ -30,7 +30,14 @@ export interface WalletState {
   mints: Record<string, { pins: Pins }>;
   proofs: StoredProof[];
   pending: PendingOp[];
-  exported: { token: string; amount: number; mint: string; at: number }[];
+  exported: { token: string; amount: number; mint: string; at: number; board?: BoardMove }[];
+}
+
+/** Where coins exported to a PDA board are (`hood wallet load`): the journal of the two-phase move. */
+export interface BoardMove {
+  /** 'moving': not spendable here, not yet confirmed by the board; 'on-board': the board confirmed. */
+  state: 'moving' | 'on-board' | 'returned';
+  txs: string[];
 }
 
 export function emptyState(): WalletState {

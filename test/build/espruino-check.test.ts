@@ -109,3 +109,17 @@ describe('checkEspruinoSource', () => {
     expect(checkEspruinoSource('var a = 1;\nvar b = ;')).toEqual([expect.stringMatching(/^2:9 parse error \(not ES5\): Unexpected token/)]);
   });
 });
+
+describe('regular expressions Espruino 2v29 cannot run', () => {
+  it('flags counted repetition and the ? quantifier, not the same characters inside classes or escaped', async () => {
+    const { checkEspruinoSource, unsupportedRegex } = await import('../../host/build/espruino-check');
+    expect(unsupportedRegex('^[0-9a-f]{64}$')).toMatch(/counted repetition/);
+    expect(unsupportedRegex('\\r?\\n')).toMatch(/\?/);
+    expect(unsupportedRegex('^(a|b){2,}$')).toMatch(/counted repetition/);
+    expect(unsupportedRegex('^[a-z0-9][a-z0-9-]*$')).toBeNull();
+    expect(unsupportedRegex('[?{}]+\\?\\{2\\}')).toBeNull();
+    expect(checkEspruinoSource('var ok = /^[a-z]+$/.test("x"); var bad = /^a{2}$/.test("aa");')).toEqual([
+      expect.stringMatching(/^1:\d+ regular expression \/\^a\{2\}\$\/ uses counted repetition/),
+    ]);
+  });
+});

@@ -7,6 +7,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { Wallet } from '../../wallet/wallet';
+import { loadWalletToBoard } from '../../wallet/board-load';
+import { openBoardLink } from '../../board/open';
 import { parseIntOption } from '../options';
 
 const DEFAULT_DIR = './.hood/wallet';
@@ -63,5 +65,27 @@ export function registerWalletCommands(program: Command): void {
       const w = new Wallet(o.dataDir);
       await w.recover();
       process.stdout.write((await w.exportToken(o.bank, o.amount, { format: o.format, dleq: o.dleq })) + '\n');
+    });
+
+  wallet
+    .command('load')
+    .requiredOption('--amount <n>', 'value of coins to move onto the board', parseIntOption)
+    .requiredOption('--bank <url>', 'bank URL the coins are from')
+    .option('--port <path>', 'serial port of the board, e.g. /dev/ttyUSB0')
+    .option('--espruino <path>', 'instead of --port: the Espruino interpreter for Linux, run on a pty')
+    .option('--espruino-dir <dir>', 'with --espruino: directory holding its flash')
+    .description('move coins onto a PDA board; they leave this wallet only once the board confirms it stored them')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { amount: number; bank: string; dataDir: string; port?: string; espruino?: string; espruinoDir?: string };
+      if (!o.port && !o.espruino) throw new InvalidArgumentError('--port or --espruino is required');
+      if (o.amount < 1) throw new InvalidArgumentError('--amount must be at least 1');
+      const w = new Wallet(o.dataDir);
+      const link = await openBoardLink({ port: o.port, espruino: o.espruino, espruinoDir: o.espruinoDir });
+      try {
+        const r = await loadWalletToBoard(w, link, o.bank, o.amount, (m) => process.stderr.write('wallet load: ' + m + '\n'));
+        out({ loaded: r.loaded, boardBalance: r.boardBalance, txs: r.txs, balance: w.balance(o.bank) });
+      } finally {
+        await link.close();
+      }
     });
 }

@@ -6,6 +6,7 @@
  */
 import { DecodeError } from '../bytes';
 import { b64DecodePadded, b64EncodePadded } from './base64';
+import { splitLines } from '../text';
 
 const BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const END = '-----END AGE ENCRYPTED FILE-----';
@@ -21,7 +22,7 @@ export function armor(file: Uint8Array): string {
 export function dearmor(text: string, maxChars?: number): Uint8Array {
   if (maxChars !== undefined && text.length > maxChars) throw new DecodeError('too_long', 'armored text');
   const t = text.replace(/^[ \t\r\n]+/, '').replace(/[ \t\r\n]+$/, '');
-  const lines = t.split(/\r?\n/);
+  const lines = splitLines(t);
   if (lines.length < 3 || lines[0] !== BEGIN || lines[lines.length - 1] !== END) throw new DecodeError('bad_armor', 'not an armored age file');
   let body = '';
   for (let i = 1; i < lines.length - 1; i++) {

@@ -16,6 +16,8 @@ import {
   feSub,
   feMul,
   feSq,
+  feSqSum,
+  feMulSmallAdd,
   feOne,
   feZero,
   feFromBytes,
@@ -77,7 +79,6 @@ function ptIdentity(p: Pt): void {
 
 const FA = feNew(), FB = feNew(), FC = feNew(), FD = feNew();
 const FE = feNew(), FF = feNew(), FG = feNew(), FH = feNew();
-const ZERO = feNew();
 
 /**
  * o = p + q (or p - q when neg is true), add-2008-hwcd-3 for a = -1 (Hisil-Wong-Carter-Dawson
@@ -114,23 +115,20 @@ function ptAdd(o: Pt, p: Pt, q: Pt, neg?: boolean): void {
 }
 
 /**
- * o = 2p, dbl-2008-hwcd for a = -1, arranged so every feSub subtrahend is a sum of at most
- * three reduced values (see field25519's bounds): E = (X+Y)^2 - (A+B), G = B - A,
- * F = B - (A + C), H = 0 - (A + B).
+ * o = 2p, the doubling of RFC 8032 §5.1.4 (dbl-2008-hwcd for a = -1): A = X1^2, B = Y1^2,
+ * H = A + B, E = H - (X1 + Y1)^2, G = A - B, F = 2 Z1^2 + G, X3 = E F, Y3 = G H, T3 = E H,
+ * Z3 = F G. Every feSub subtrahend is reduced and F is formed reduced (feMulSmallAdd), so all
+ * products get valid inputs (see field25519's bounds).
  */
 function ptDouble(o: Pt, p: Pt): void {
-  feSq(FA, p.x); // A = X1^2
-  feSq(FB, p.y); // B = Y1^2
-  feSq(FC, p.z);
-  feAdd(FC, FC, FC); // C = 2 Z1^2
-  feAdd(FD, FA, FB); // A + B
-  feAdd(FE, p.x, p.y);
-  feSq(FE, FE);
-  feSub(FE, FE, FD); // E = (X1 + Y1)^2 - A - B
-  feSub(FG, FB, FA); // G = a A + B = B - A
-  feAdd(FC, FC, FA);
-  feSub(FF, FB, FC); // F = G - C = B - (A + C)
-  feSub(FH, ZERO, FD); // H = a A - B = -(A + B)
+  feSq(FA, p.x); // A
+  feSq(FB, p.y); // B
+  feSq(FC, p.z); // Z1^2
+  feAdd(FH, FA, FB); // H = A + B
+  feSqSum(FE, p.x, p.y); // (X1 + Y1)^2
+  feSub(FE, FH, FE); // E = H - (X1 + Y1)^2
+  feSub(FG, FA, FB); // G = A - B
+  feMulSmallAdd(FF, FC, 2, FG); // F = C + G with C = 2 Z1^2
   feMul(o.x, FE, FF);
   feMul(o.y, FG, FH);
   feMul(o.t, FE, FH);

@@ -4,36 +4,34 @@
  * An element is a Float64Array of 16 limbs, value = sum(l[i] * 2^(16 i)), every limb an exact
  * non-negative integer. Reduction folds 2^256 = 38 (mod p).
  *
- * Multiplication (feMul, feSq and the fused variants) forms the 16 folded columns
+ * Multiplication (feMul, feSq and the fused squares) forms the 16 folded columns
  *   t_k = sum_{i+j=k} a_i b_j + 38 * sum_{i+j=k+16} a_i b_j
  * and stores t_k + 2^52 in the scratch Float64Array F. For 0 <= t_k < 2^52 the double t_k + 2^52
- * has exponent 52 and t_k as its mantissa, so the Uint16Array view U of the same bytes holds,
- * little-endian, U[4k] = bits 0..15 of t_k, U[4k+1] = bits 16..31, U[4k+2] = bits 32..47 and
- * U[4k+3] = 0x4330 + bits 48..51 (0x4330 = sign, exponent 0x433 and the implicit bit's nibble).
- * The carry is then a sum of those pieces, position k + r for piece r of column k, with positions
- * 16..18 folded back times 38: no division per limb, only one sum per limb, and the float unit
- * does the splitting (IEEE 754 binary64; little-endian like x86 and the ESP32's Xtensa).
- * Two short sequential steps keep limbs 0 and 1 below 2^16. Measured on Espruino 2v29 for Linux,
- * this is about a third less interpreter work per multiplication than two sequential carry
- * passes with `(v / 2^16) | 0`.
+ * has exponent 52 and t_k as its mantissa (IEEE 754 binary64), so the Uint16Array view U of the
+ * same bytes holds, little-endian (x86, the ESP32's Xtensa), U[4k] = bits 0..15 of t_k,
+ * U[4k+1] = bits 16..31 and U[4k+2] = bits 32..47; for t_k < 2^48, U[4k+3] is the constant
+ * 0x4330 (sign, exponent) and carries no value. The carry is then one sum of pieces per limb:
+ * piece r of column k has weight 2^(16 (k + r)), and weights 2^256 and 2^272 fold back times 38.
+ * Two short sequential steps bring limbs 0 and 1 below 2^16. On Espruino 2v29 (an interpreter)
+ * that costs about half of two sequential passes of `c = (v / 2^16) | 0` (measured).
  *
- * Bounds (proved in the comments below, checked at the extremes by test/crypto/field25519.test.ts
- * against BigInt):
- *  - "reduced" (output of every multiplication, feMulSmall, feReduce, feNeg, feFromBytes):
- *    limbs 0 and 1 < 2^16, limb 2 <= 197215, limbs 3..15 <= 196620 (all < 2^17.6). See REDUCED_MAX.
- *  - feAdd(a, b): limb-wise sum, no carry.
- *  - feSub(a, b) = a - b + 20p limb-wise (20p written with limbs 654980, 655350 x 15), never
- *    negative while b's limbs are at most those of 20p, e.g. b a sum of up to three reduced values.
- *  - multiplication inputs: limbs < 2^21. A column has at most 1 + 38 * 15 = 571 products, so
- *    t_k < 571 * 2^42 < 2^51.2 < 2^52: the mantissa trick above is exact, and so is every partial
- *    sum (all below 2^53).
- *  - output limbs: v0 = U[0] + 38 (U[61] + U[58] + U[55] - 0x4330) <= 65535 + 38 * (2 * 65535 + 15)
- *    < 78 * 2^16, so its carry c0 <= 77; v1 <= 2 * 65535 + 38 * (65535 + 15) + 77 < 41 * 2^16, carry
- *    c1 <= 40; limb 2 <= 3 * 65535 + 38 * 15 + 40 = 197215; limb j >= 3 <= 3 * 65535 + 15 = 196620.
+ * Bounds (each one checked at its extreme against BigInt in test/crypto/field25519.test.ts):
+ *  - multiplication inputs: limbs < MUL_INPUT_LIMIT = 700000. A folded column has at most
+ *    1 + 38 * 15 = 571 products, so 0 <= t_k < 571 * 700000^2 < 2^48: the pieces are exact and
+ *    every partial sum is an integer below 2^53.
+ *  - "reduced" (output of every multiplication, feMulSmall(Add), feReduce, feNeg, feFromBytes),
+ *    REDUCED_MAX: v0 = U[0] + 38 (U[61] + U[58]) <= 65535 + 38 * 2 * 65535, so its carry is
+ *    at most 76; v1 = U[4] + U[1] + 38 U[62] + 76 < 41 * 2^16, carry at most 40; limb 2 <=
+ *    3 * 65535 + 40 = 196645; limbs 3..15 <= 3 * 65535 = 196605; limbs 0 and 1 < 2^16.
+ *  - feAdd(a, b): limb-wise sum, no carry. A sum of three reduced values (< 589936) is a valid
+ *    multiplication input.
+ *  - feSub(a, b) = a - b + 8p limb-wise, 8p written with limbs SUB_K = (261992, 262140 x 15):
+ *    never negative when b is reduced (b <= REDUCED_MAX < SUB_K). With a reduced or the sum of
+ *    two reduced values, the difference (< 655431) is a valid multiplication input.
  *
- * Speed on Espruino (an interpreter that re-reads the source as it runs) comes from straight-
- * line code: products unrolled into one expression per column, operands in locals, and nothing
- * allocated per call.
+ * Speed on Espruino, which re-reads the source as it runs and finds variables by linear search:
+ * straight-line code, operands in locals, nothing allocated per call, and where Espruino has
+ * it, its native E.convolve for the products (see CONV).
  *
  * Constant time (as far as an interpreter allows): no branch or array index depends on a
  * limb value; selection uses arithmetic masks. Public-exponent powers (inversion, square root)
@@ -66,7 +64,7 @@ export type Convolve = (a: Fe, b: Fe, offset: number) => number;
 let CONV: Convolve | null = typeof E !== 'undefined' && E && typeof E.convolve === 'function' ? E.convolve : null;
 /** Layout R of the second factor for CONV (R[31] is never read). */
 const R = new Float64Array(32);
-/** The first factor of a fused square, (x + y) or (x - y + 20p). */
+/** The first factor of a fused square, (x + y) or (x - y + 8p). */
 const S = new Float64Array(16);
 
 /**
@@ -89,10 +87,10 @@ export function feSetConvolve(cv: Convolve | null): Convolve | null {
 }
 
 /** Largest limbs of a reduced element (bounds above). */
-export const REDUCED_MAX = [65535, 65535, 197215, 196620, 196620, 196620, 196620, 196620, 196620, 196620, 196620,
-  196620, 196620, 196620, 196620, 196620];
+export const REDUCED_MAX = [65535, 65535, 196645, 196605, 196605, 196605, 196605, 196605, 196605, 196605, 196605,
+  196605, 196605, 196605, 196605, 196605];
 /** Largest limb a multiplication input may have (exclusive). */
-export const MUL_INPUT_LIMIT = 2097152;
+export const MUL_INPUT_LIMIT = 700000;
 
 export function feNew(init?: ArrayLike<number>): Fe {
   const o = new Float64Array(16);
@@ -124,29 +122,29 @@ function carryColumns(o: Fe): void {
   const w = W;
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
-  let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
+  let v = u[0] + 38 * (u[61] + u[58]);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
-  v = u[4] + u[1] + 38 * (u[62] + u[59] - 17200) + c;
+  v = u[4] + u[1] + 38 * u[62] + c;
   c = (v / 65536) | 0;
   o[1] = v - c * 65536;
-  o[2] = u[8] + u[5] + u[2] + 38 * (u[63] - 17200) + c;
-  o[3] = u[12] + u[9] + u[6] + u[3] - 17200;
-  o[4] = u[16] + u[13] + u[10] + u[7] - 17200;
-  o[5] = u[20] + u[17] + u[14] + u[11] - 17200;
-  o[6] = u[24] + u[21] + u[18] + u[15] - 17200;
-  o[7] = u[28] + u[25] + u[22] + u[19] - 17200;
-  o[8] = u[32] + u[29] + u[26] + u[23] - 17200;
-  o[9] = u[36] + u[33] + u[30] + u[27] - 17200;
-  o[10] = u[40] + u[37] + u[34] + u[31] - 17200;
-  o[11] = u[44] + u[41] + u[38] + u[35] - 17200;
-  o[12] = u[48] + u[45] + u[42] + u[39] - 17200;
-  o[13] = u[52] + u[49] + u[46] + u[43] - 17200;
-  o[14] = u[56] + u[53] + u[50] + u[47] - 17200;
-  o[15] = u[60] + u[57] + u[54] + u[51] - 17200;
+  o[2] = u[8] + u[5] + u[2] + c;
+  o[3] = u[12] + u[9] + u[6];
+  o[4] = u[16] + u[13] + u[10];
+  o[5] = u[20] + u[17] + u[14];
+  o[6] = u[24] + u[21] + u[18];
+  o[7] = u[28] + u[25] + u[22];
+  o[8] = u[32] + u[29] + u[26];
+  o[9] = u[36] + u[33] + u[30];
+  o[10] = u[40] + u[37] + u[34];
+  o[11] = u[44] + u[41] + u[38];
+  o[12] = u[48] + u[45] + u[42];
+  o[13] = u[52] + u[49] + u[46];
+  o[14] = u[56] + u[53] + u[50];
+  o[15] = u[60] + u[57] + u[54];
 }
 
-/** Bring any element with non-negative integer limbs below 2^48 back to reduced form. */
+/** Bring any element with non-negative integer limbs below 2^47 back to reduced form. */
 export function feReduce(o: Fe): void {
   const f = F;
   for (let i = 0; i < 16; i++) f[i] = o[i] + MAGIC;
@@ -177,31 +175,31 @@ export function feAdd(o: Fe, a: Fe, b: Fe): void {
   o[15] = a[15] + b[15];
 }
 
-/** Limbs of 20p: 10p = (10 * 0xffed, 10 * 0xffff x 14, 10 * 0x7fff) plus 5 (2^256 - 38) = 10p. */
-export const SUB_K = [654980, 655350, 655350, 655350, 655350, 655350, 655350, 655350, 655350, 655350, 655350,
-  655350, 655350, 655350, 655350, 655350];
+/** Limbs of 8p: 4p = (4 * 0xffed, 4 * 0xffff x 14, 4 * 0x7fff) plus 2 (2^256 - 38) = 4p. */
+export const SUB_K = [261992, 262140, 262140, 262140, 262140, 262140, 262140, 262140, 262140, 262140, 262140,
+  262140, 262140, 262140, 262140, 262140];
 
-/** o = a - b + 20p limb-wise, never negative for b's limbs <= 655350 (e.g. three reduced values summed). */
+/** o = a - b + 8p limb-wise; b must be reduced (then the result is never negative). */
 export function feSub(o: Fe, a: Fe, b: Fe): void {
-  o[0] = a[0] - b[0] + 654980;
-  o[1] = a[1] - b[1] + 655350;
-  o[2] = a[2] - b[2] + 655350;
-  o[3] = a[3] - b[3] + 655350;
-  o[4] = a[4] - b[4] + 655350;
-  o[5] = a[5] - b[5] + 655350;
-  o[6] = a[6] - b[6] + 655350;
-  o[7] = a[7] - b[7] + 655350;
-  o[8] = a[8] - b[8] + 655350;
-  o[9] = a[9] - b[9] + 655350;
-  o[10] = a[10] - b[10] + 655350;
-  o[11] = a[11] - b[11] + 655350;
-  o[12] = a[12] - b[12] + 655350;
-  o[13] = a[13] - b[13] + 655350;
-  o[14] = a[14] - b[14] + 655350;
-  o[15] = a[15] - b[15] + 655350;
+  o[0] = a[0] - b[0] + 261992;
+  o[1] = a[1] - b[1] + 262140;
+  o[2] = a[2] - b[2] + 262140;
+  o[3] = a[3] - b[3] + 262140;
+  o[4] = a[4] - b[4] + 262140;
+  o[5] = a[5] - b[5] + 262140;
+  o[6] = a[6] - b[6] + 262140;
+  o[7] = a[7] - b[7] + 262140;
+  o[8] = a[8] - b[8] + 262140;
+  o[9] = a[9] - b[9] + 262140;
+  o[10] = a[10] - b[10] + 262140;
+  o[11] = a[11] - b[11] + 262140;
+  o[12] = a[12] - b[12] + 262140;
+  o[13] = a[13] - b[13] + 262140;
+  o[14] = a[14] - b[14] + 262140;
+  o[15] = a[15] - b[15] + 262140;
 }
 
-/** o = a * b mod p, reduced. Input limbs < 2^21. o may alias a or b (all reads come first). */
+/** o = a * b mod p, reduced. Input limbs < MUL_INPUT_LIMIT. o may alias a or b (all reads come first). */
 export function feMul(o: Fe, a: Fe, b: Fe): void {
   const w = W;
   const f = w.f;
@@ -295,26 +293,26 @@ export function feMul(o: Fe, a: Fe, b: Fe): void {
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
-  let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
+  let v = u[0] + 38 * (u[61] + u[58]);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
-  v = u[4] + u[1] + 38 * (u[62] + u[59] - 17200) + c;
+  v = u[4] + u[1] + 38 * u[62] + c;
   c = (v / 65536) | 0;
   o[1] = v - c * 65536;
-  o[2] = u[8] + u[5] + u[2] + 38 * (u[63] - 17200) + c;
-  o[3] = u[12] + u[9] + u[6] + u[3] - 17200;
-  o[4] = u[16] + u[13] + u[10] + u[7] - 17200;
-  o[5] = u[20] + u[17] + u[14] + u[11] - 17200;
-  o[6] = u[24] + u[21] + u[18] + u[15] - 17200;
-  o[7] = u[28] + u[25] + u[22] + u[19] - 17200;
-  o[8] = u[32] + u[29] + u[26] + u[23] - 17200;
-  o[9] = u[36] + u[33] + u[30] + u[27] - 17200;
-  o[10] = u[40] + u[37] + u[34] + u[31] - 17200;
-  o[11] = u[44] + u[41] + u[38] + u[35] - 17200;
-  o[12] = u[48] + u[45] + u[42] + u[39] - 17200;
-  o[13] = u[52] + u[49] + u[46] + u[43] - 17200;
-  o[14] = u[56] + u[53] + u[50] + u[47] - 17200;
-  o[15] = u[60] + u[57] + u[54] + u[51] - 17200;
+  o[2] = u[8] + u[5] + u[2] + c;
+  o[3] = u[12] + u[9] + u[6];
+  o[4] = u[16] + u[13] + u[10];
+  o[5] = u[20] + u[17] + u[14];
+  o[6] = u[24] + u[21] + u[18];
+  o[7] = u[28] + u[25] + u[22];
+  o[8] = u[32] + u[29] + u[26];
+  o[9] = u[36] + u[33] + u[30];
+  o[10] = u[40] + u[37] + u[34];
+  o[11] = u[44] + u[41] + u[38];
+  o[12] = u[48] + u[45] + u[42];
+  o[13] = u[52] + u[49] + u[46];
+  o[14] = u[56] + u[53] + u[50];
+  o[15] = u[60] + u[57] + u[54];
 }
 
 /** o = a^2 mod p, reduced: cross products a_i a_j (i < j) computed once, against d_i = 2 a_i. */
@@ -411,29 +409,29 @@ export function feSq(o: Fe, a: Fe): void {
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
-  let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
+  let v = u[0] + 38 * (u[61] + u[58]);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
-  v = u[4] + u[1] + 38 * (u[62] + u[59] - 17200) + c;
+  v = u[4] + u[1] + 38 * u[62] + c;
   c = (v / 65536) | 0;
   o[1] = v - c * 65536;
-  o[2] = u[8] + u[5] + u[2] + 38 * (u[63] - 17200) + c;
-  o[3] = u[12] + u[9] + u[6] + u[3] - 17200;
-  o[4] = u[16] + u[13] + u[10] + u[7] - 17200;
-  o[5] = u[20] + u[17] + u[14] + u[11] - 17200;
-  o[6] = u[24] + u[21] + u[18] + u[15] - 17200;
-  o[7] = u[28] + u[25] + u[22] + u[19] - 17200;
-  o[8] = u[32] + u[29] + u[26] + u[23] - 17200;
-  o[9] = u[36] + u[33] + u[30] + u[27] - 17200;
-  o[10] = u[40] + u[37] + u[34] + u[31] - 17200;
-  o[11] = u[44] + u[41] + u[38] + u[35] - 17200;
-  o[12] = u[48] + u[45] + u[42] + u[39] - 17200;
-  o[13] = u[52] + u[49] + u[46] + u[43] - 17200;
-  o[14] = u[56] + u[53] + u[50] + u[47] - 17200;
-  o[15] = u[60] + u[57] + u[54] + u[51] - 17200;
+  o[2] = u[8] + u[5] + u[2] + c;
+  o[3] = u[12] + u[9] + u[6];
+  o[4] = u[16] + u[13] + u[10];
+  o[5] = u[20] + u[17] + u[14];
+  o[6] = u[24] + u[21] + u[18];
+  o[7] = u[28] + u[25] + u[22];
+  o[8] = u[32] + u[29] + u[26];
+  o[9] = u[36] + u[33] + u[30];
+  o[10] = u[40] + u[37] + u[34];
+  o[11] = u[44] + u[41] + u[38];
+  o[12] = u[48] + u[45] + u[42];
+  o[13] = u[52] + u[49] + u[46];
+  o[14] = u[56] + u[53] + u[50];
+  o[15] = u[60] + u[57] + u[54];
 }
 
-/** o = (x + y)^2, reduced; the sum's limbs must stay < 2^21 (e.g. two reduced values). */
+/** o = (x + y)^2, reduced; the sum's limbs must stay < MUL_INPUT_LIMIT (e.g. two reduced values). */
 export function feSqSum(o: Fe, x: Fe, y: Fe): void {
   const w = W;
   const f = w.f;
@@ -544,29 +542,29 @@ export function feSqSum(o: Fe, x: Fe, y: Fe): void {
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
-  let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
+  let v = u[0] + 38 * (u[61] + u[58]);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
-  v = u[4] + u[1] + 38 * (u[62] + u[59] - 17200) + c;
+  v = u[4] + u[1] + 38 * u[62] + c;
   c = (v / 65536) | 0;
   o[1] = v - c * 65536;
-  o[2] = u[8] + u[5] + u[2] + 38 * (u[63] - 17200) + c;
-  o[3] = u[12] + u[9] + u[6] + u[3] - 17200;
-  o[4] = u[16] + u[13] + u[10] + u[7] - 17200;
-  o[5] = u[20] + u[17] + u[14] + u[11] - 17200;
-  o[6] = u[24] + u[21] + u[18] + u[15] - 17200;
-  o[7] = u[28] + u[25] + u[22] + u[19] - 17200;
-  o[8] = u[32] + u[29] + u[26] + u[23] - 17200;
-  o[9] = u[36] + u[33] + u[30] + u[27] - 17200;
-  o[10] = u[40] + u[37] + u[34] + u[31] - 17200;
-  o[11] = u[44] + u[41] + u[38] + u[35] - 17200;
-  o[12] = u[48] + u[45] + u[42] + u[39] - 17200;
-  o[13] = u[52] + u[49] + u[46] + u[43] - 17200;
-  o[14] = u[56] + u[53] + u[50] + u[47] - 17200;
-  o[15] = u[60] + u[57] + u[54] + u[51] - 17200;
+  o[2] = u[8] + u[5] + u[2] + c;
+  o[3] = u[12] + u[9] + u[6];
+  o[4] = u[16] + u[13] + u[10];
+  o[5] = u[20] + u[17] + u[14];
+  o[6] = u[24] + u[21] + u[18];
+  o[7] = u[28] + u[25] + u[22];
+  o[8] = u[32] + u[29] + u[26];
+  o[9] = u[36] + u[33] + u[30];
+  o[10] = u[40] + u[37] + u[34];
+  o[11] = u[44] + u[41] + u[38];
+  o[12] = u[48] + u[45] + u[42];
+  o[13] = u[52] + u[49] + u[46];
+  o[14] = u[56] + u[53] + u[50];
+  o[15] = u[60] + u[57] + u[54];
 }
 
-/** o = (x - y)^2, reduced, with x - y + 20p formed limb-wise as in feSub (same conditions). */
+/** o = (x - y)^2, reduced, with x - y + 8p formed limb-wise as in feSub (same conditions). */
 export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
   const w = W;
   const f = w.f;
@@ -576,67 +574,67 @@ export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
     const r = w.r;
     let v: number;
     const s = w.s;
-    v = x[15] - y[15] + 655350;
+    v = x[15] - y[15] + 262140;
     s[15] = v;
     r[0] = v;
     r[16] = 38 * v;
-    v = x[14] - y[14] + 655350;
+    v = x[14] - y[14] + 262140;
     s[14] = v;
     r[1] = v;
     r[17] = 38 * v;
-    v = x[13] - y[13] + 655350;
+    v = x[13] - y[13] + 262140;
     s[13] = v;
     r[2] = v;
     r[18] = 38 * v;
-    v = x[12] - y[12] + 655350;
+    v = x[12] - y[12] + 262140;
     s[12] = v;
     r[3] = v;
     r[19] = 38 * v;
-    v = x[11] - y[11] + 655350;
+    v = x[11] - y[11] + 262140;
     s[11] = v;
     r[4] = v;
     r[20] = 38 * v;
-    v = x[10] - y[10] + 655350;
+    v = x[10] - y[10] + 262140;
     s[10] = v;
     r[5] = v;
     r[21] = 38 * v;
-    v = x[9] - y[9] + 655350;
+    v = x[9] - y[9] + 262140;
     s[9] = v;
     r[6] = v;
     r[22] = 38 * v;
-    v = x[8] - y[8] + 655350;
+    v = x[8] - y[8] + 262140;
     s[8] = v;
     r[7] = v;
     r[23] = 38 * v;
-    v = x[7] - y[7] + 655350;
+    v = x[7] - y[7] + 262140;
     s[7] = v;
     r[8] = v;
     r[24] = 38 * v;
-    v = x[6] - y[6] + 655350;
+    v = x[6] - y[6] + 262140;
     s[6] = v;
     r[9] = v;
     r[25] = 38 * v;
-    v = x[5] - y[5] + 655350;
+    v = x[5] - y[5] + 262140;
     s[5] = v;
     r[10] = v;
     r[26] = 38 * v;
-    v = x[4] - y[4] + 655350;
+    v = x[4] - y[4] + 262140;
     s[4] = v;
     r[11] = v;
     r[27] = 38 * v;
-    v = x[3] - y[3] + 655350;
+    v = x[3] - y[3] + 262140;
     s[3] = v;
     r[12] = v;
     r[28] = 38 * v;
-    v = x[2] - y[2] + 655350;
+    v = x[2] - y[2] + 262140;
     s[2] = v;
     r[13] = v;
     r[29] = 38 * v;
-    v = x[1] - y[1] + 655350;
+    v = x[1] - y[1] + 262140;
     s[1] = v;
     r[14] = v;
     r[30] = 38 * v;
-    v = x[0] - y[0] + 654980;
+    v = x[0] - y[0] + 261992;
     s[0] = v;
     r[15] = v;
     f[0] = cv(s, r, 15) + m;
@@ -656,7 +654,7 @@ export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
     f[14] = cv(s, r, 1) + m;
     f[15] = cv(s, r, 0) + m;
   } else {
-    const a0 = x[0] - y[0] + 654980, a1 = x[1] - y[1] + 655350, a2 = x[2] - y[2] + 655350, a3 = x[3] - y[3] + 655350, a4 = x[4] - y[4] + 655350, a5 = x[5] - y[5] + 655350, a6 = x[6] - y[6] + 655350, a7 = x[7] - y[7] + 655350, a8 = x[8] - y[8] + 655350, a9 = x[9] - y[9] + 655350, a10 = x[10] - y[10] + 655350, a11 = x[11] - y[11] + 655350, a12 = x[12] - y[12] + 655350, a13 = x[13] - y[13] + 655350, a14 = x[14] - y[14] + 655350, a15 = x[15] - y[15] + 655350;
+    const a0 = x[0] - y[0] + 261992, a1 = x[1] - y[1] + 262140, a2 = x[2] - y[2] + 262140, a3 = x[3] - y[3] + 262140, a4 = x[4] - y[4] + 262140, a5 = x[5] - y[5] + 262140, a6 = x[6] - y[6] + 262140, a7 = x[7] - y[7] + 262140, a8 = x[8] - y[8] + 262140, a9 = x[9] - y[9] + 262140, a10 = x[10] - y[10] + 262140, a11 = x[11] - y[11] + 262140, a12 = x[12] - y[12] + 262140, a13 = x[13] - y[13] + 262140, a14 = x[14] - y[14] + 262140, a15 = x[15] - y[15] + 262140;
     const d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3, d4 = 2 * a4, d5 = 2 * a5, d6 = 2 * a6, d7 = 2 * a7, d8 = 2 * a8, d9 = 2 * a9, d10 = 2 * a10, d11 = 2 * a11, d12 = 2 * a12, d13 = 2 * a13, d14 = 2 * a14;
     f[0] = a0 * a0 + 38 * (d1 * a15 + d2 * a14 + d3 * a13 + d4 * a12 + d5 * a11 + d6 * a10 + d7 * a9 + a8 * a8) + m;
     f[1] = d0 * a1 + 38 * (d2 * a15 + d3 * a14 + d4 * a13 + d5 * a12 + d6 * a11 + d7 * a10 + d8 * a9) + m;
@@ -677,26 +675,217 @@ export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
-  let v = u[0] + 38 * (u[61] + u[58] + u[55] - 17200);
+  let v = u[0] + 38 * (u[61] + u[58]);
   let c = (v / 65536) | 0;
   o[0] = v - c * 65536;
-  v = u[4] + u[1] + 38 * (u[62] + u[59] - 17200) + c;
+  v = u[4] + u[1] + 38 * u[62] + c;
   c = (v / 65536) | 0;
   o[1] = v - c * 65536;
-  o[2] = u[8] + u[5] + u[2] + 38 * (u[63] - 17200) + c;
-  o[3] = u[12] + u[9] + u[6] + u[3] - 17200;
-  o[4] = u[16] + u[13] + u[10] + u[7] - 17200;
-  o[5] = u[20] + u[17] + u[14] + u[11] - 17200;
-  o[6] = u[24] + u[21] + u[18] + u[15] - 17200;
-  o[7] = u[28] + u[25] + u[22] + u[19] - 17200;
-  o[8] = u[32] + u[29] + u[26] + u[23] - 17200;
-  o[9] = u[36] + u[33] + u[30] + u[27] - 17200;
-  o[10] = u[40] + u[37] + u[34] + u[31] - 17200;
-  o[11] = u[44] + u[41] + u[38] + u[35] - 17200;
-  o[12] = u[48] + u[45] + u[42] + u[39] - 17200;
-  o[13] = u[52] + u[49] + u[46] + u[43] - 17200;
-  o[14] = u[56] + u[53] + u[50] + u[47] - 17200;
-  o[15] = u[60] + u[57] + u[54] + u[51] - 17200;
+  o[2] = u[8] + u[5] + u[2] + c;
+  o[3] = u[12] + u[9] + u[6];
+  o[4] = u[16] + u[13] + u[10];
+  o[5] = u[20] + u[17] + u[14];
+  o[6] = u[24] + u[21] + u[18];
+  o[7] = u[28] + u[25] + u[22];
+  o[8] = u[32] + u[29] + u[26];
+  o[9] = u[36] + u[33] + u[30];
+  o[10] = u[40] + u[37] + u[34];
+  o[11] = u[44] + u[41] + u[38];
+  o[12] = u[48] + u[45] + u[42];
+  o[13] = u[52] + u[49] + u[46];
+  o[14] = u[56] + u[53] + u[50];
+  o[15] = u[60] + u[57] + u[54];
+}
+
+/** A second factor laid out for CONV: r[m] = b_(15-m) (m = 0..15), r[16 + m] = 38 b_(15-m) (m = 0..14). */
+export function feNewLayout(): Fe {
+  return new Float64Array(32);
+}
+
+/** r = the CONV layout of b (see feNewLayout); for a factor used in several products. */
+export function feLayout(r: Fe, b: Fe): void {
+  let v: number;
+  v = b[15];
+  r[0] = v;
+    r[16] = 38 * v;
+  v = b[14];
+  r[1] = v;
+    r[17] = 38 * v;
+  v = b[13];
+  r[2] = v;
+    r[18] = 38 * v;
+  v = b[12];
+  r[3] = v;
+    r[19] = 38 * v;
+  v = b[11];
+  r[4] = v;
+    r[20] = 38 * v;
+  v = b[10];
+  r[5] = v;
+    r[21] = 38 * v;
+  v = b[9];
+  r[6] = v;
+    r[22] = 38 * v;
+  v = b[8];
+  r[7] = v;
+    r[23] = 38 * v;
+  v = b[7];
+  r[8] = v;
+    r[24] = 38 * v;
+  v = b[6];
+  r[9] = v;
+    r[25] = 38 * v;
+  v = b[5];
+  r[10] = v;
+    r[26] = 38 * v;
+  v = b[4];
+  r[11] = v;
+    r[27] = 38 * v;
+  v = b[3];
+  r[12] = v;
+    r[28] = 38 * v;
+  v = b[2];
+  r[13] = v;
+    r[29] = 38 * v;
+  v = b[1];
+  r[14] = v;
+    r[30] = 38 * v;
+  v = b[0];
+  r[15] = v;
+}
+
+/** o = a * b mod p, reduced, with b given as its layout r (feLayout). Same bounds as feMul. */
+export function feMulLayout(o: Fe, a: Fe, r: Fe): void {
+  const w = W;
+  const f = w.f;
+  const m = 4503599627370496;
+  const cv = w.cv;
+  if (cv !== null) {
+    f[0] = cv(a, r, 15) + m;
+    f[1] = cv(a, r, 14) + m;
+    f[2] = cv(a, r, 13) + m;
+    f[3] = cv(a, r, 12) + m;
+    f[4] = cv(a, r, 11) + m;
+    f[5] = cv(a, r, 10) + m;
+    f[6] = cv(a, r, 9) + m;
+    f[7] = cv(a, r, 8) + m;
+    f[8] = cv(a, r, 7) + m;
+    f[9] = cv(a, r, 6) + m;
+    f[10] = cv(a, r, 5) + m;
+    f[11] = cv(a, r, 4) + m;
+    f[12] = cv(a, r, 3) + m;
+    f[13] = cv(a, r, 2) + m;
+    f[14] = cv(a, r, 1) + m;
+    f[15] = cv(a, r, 0) + m;
+  } else {
+    const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
+    const b0 = r[15], b1 = r[14], b2 = r[13], b3 = r[12], b4 = r[11], b5 = r[10], b6 = r[9], b7 = r[8], b8 = r[7], b9 = r[6], b10 = r[5], b11 = r[4], b12 = r[3], b13 = r[2], b14 = r[1], b15 = r[0];
+    f[0] = a0 * b0 + 38 * (a1 * b15 + a2 * b14 + a3 * b13 + a4 * b12 + a5 * b11 + a6 * b10 + a7 * b9 + a8 * b8 + a9 * b7 + a10 * b6 + a11 * b5 + a12 * b4 + a13 * b3 + a14 * b2 + a15 * b1) + m;
+    f[1] = a0 * b1 + a1 * b0 + 38 * (a2 * b15 + a3 * b14 + a4 * b13 + a5 * b12 + a6 * b11 + a7 * b10 + a8 * b9 + a9 * b8 + a10 * b7 + a11 * b6 + a12 * b5 + a13 * b4 + a14 * b3 + a15 * b2) + m;
+    f[2] = a0 * b2 + a1 * b1 + a2 * b0 + 38 * (a3 * b15 + a4 * b14 + a5 * b13 + a6 * b12 + a7 * b11 + a8 * b10 + a9 * b9 + a10 * b8 + a11 * b7 + a12 * b6 + a13 * b5 + a14 * b4 + a15 * b3) + m;
+    f[3] = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + 38 * (a4 * b15 + a5 * b14 + a6 * b13 + a7 * b12 + a8 * b11 + a9 * b10 + a10 * b9 + a11 * b8 + a12 * b7 + a13 * b6 + a14 * b5 + a15 * b4) + m;
+    f[4] = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0 + 38 * (a5 * b15 + a6 * b14 + a7 * b13 + a8 * b12 + a9 * b11 + a10 * b10 + a11 * b9 + a12 * b8 + a13 * b7 + a14 * b6 + a15 * b5) + m;
+    f[5] = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + 38 * (a6 * b15 + a7 * b14 + a8 * b13 + a9 * b12 + a10 * b11 + a11 * b10 + a12 * b9 + a13 * b8 + a14 * b7 + a15 * b6) + m;
+    f[6] = a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0 + 38 * (a7 * b15 + a8 * b14 + a9 * b13 + a10 * b12 + a11 * b11 + a12 * b10 + a13 * b9 + a14 * b8 + a15 * b7) + m;
+    f[7] = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + 38 * (a8 * b15 + a9 * b14 + a10 * b13 + a11 * b12 + a12 * b11 + a13 * b10 + a14 * b9 + a15 * b8) + m;
+    f[8] = a0 * b8 + a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1 + a8 * b0 + 38 * (a9 * b15 + a10 * b14 + a11 * b13 + a12 * b12 + a13 * b11 + a14 * b10 + a15 * b9) + m;
+    f[9] = a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0 + 38 * (a10 * b15 + a11 * b14 + a12 * b13 + a13 * b12 + a14 * b11 + a15 * b10) + m;
+    f[10] = a0 * b10 + a1 * b9 + a2 * b8 + a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3 + a8 * b2 + a9 * b1 + a10 * b0 + 38 * (a11 * b15 + a12 * b14 + a13 * b13 + a14 * b12 + a15 * b11) + m;
+    f[11] = a0 * b11 + a1 * b10 + a2 * b9 + a3 * b8 + a4 * b7 + a5 * b6 + a6 * b5 + a7 * b4 + a8 * b3 + a9 * b2 + a10 * b1 + a11 * b0 + 38 * (a12 * b15 + a13 * b14 + a14 * b13 + a15 * b12) + m;
+    f[12] = a0 * b12 + a1 * b11 + a2 * b10 + a3 * b9 + a4 * b8 + a5 * b7 + a6 * b6 + a7 * b5 + a8 * b4 + a9 * b3 + a10 * b2 + a11 * b1 + a12 * b0 + 38 * (a13 * b15 + a14 * b14 + a15 * b13) + m;
+    f[13] = a0 * b13 + a1 * b12 + a2 * b11 + a3 * b10 + a4 * b9 + a5 * b8 + a6 * b7 + a7 * b6 + a8 * b5 + a9 * b4 + a10 * b3 + a11 * b2 + a12 * b1 + a13 * b0 + 38 * (a14 * b15 + a15 * b14) + m;
+    f[14] = a0 * b14 + a1 * b13 + a2 * b12 + a3 * b11 + a4 * b10 + a5 * b9 + a6 * b8 + a7 * b7 + a8 * b6 + a9 * b5 + a10 * b4 + a11 * b3 + a12 * b2 + a13 * b1 + a14 * b0 + 38 * (a15 * b15) + m;
+    f[15] = a0 * b15 + a1 * b14 + a2 * b13 + a3 * b12 + a4 * b11 + a5 * b10 + a6 * b9 + a7 * b8 + a8 * b7 + a9 * b6 + a10 * b5 + a11 * b4 + a12 * b3 + a13 * b2 + a14 * b1 + a15 * b0 + m;
+  }
+  // Carry through the 16-bit pieces of each column (see the file comment).
+  const u = w.u;
+  let v = u[0] + 38 * (u[61] + u[58]);
+  let c = (v / 65536) | 0;
+  o[0] = v - c * 65536;
+  v = u[4] + u[1] + 38 * u[62] + c;
+  c = (v / 65536) | 0;
+  o[1] = v - c * 65536;
+  o[2] = u[8] + u[5] + u[2] + c;
+  o[3] = u[12] + u[9] + u[6];
+  o[4] = u[16] + u[13] + u[10];
+  o[5] = u[20] + u[17] + u[14];
+  o[6] = u[24] + u[21] + u[18];
+  o[7] = u[28] + u[25] + u[22];
+  o[8] = u[32] + u[29] + u[26];
+  o[9] = u[36] + u[33] + u[30];
+  o[10] = u[40] + u[37] + u[34];
+  o[11] = u[44] + u[41] + u[38];
+  o[12] = u[48] + u[45] + u[42];
+  o[13] = u[52] + u[49] + u[46];
+  o[14] = u[56] + u[53] + u[50];
+  o[15] = u[60] + u[57] + u[54];
+}
+
+/** o = a^2 mod p, reduced, with r = feLayout of a. Same bounds as feSq. */
+export function feSqLayout(o: Fe, a: Fe, r: Fe): void {
+  const w = W;
+  const f = w.f;
+  const m = 4503599627370496;
+  const cv = w.cv;
+  if (cv !== null) {
+    f[0] = cv(a, r, 15) + m;
+    f[1] = cv(a, r, 14) + m;
+    f[2] = cv(a, r, 13) + m;
+    f[3] = cv(a, r, 12) + m;
+    f[4] = cv(a, r, 11) + m;
+    f[5] = cv(a, r, 10) + m;
+    f[6] = cv(a, r, 9) + m;
+    f[7] = cv(a, r, 8) + m;
+    f[8] = cv(a, r, 7) + m;
+    f[9] = cv(a, r, 6) + m;
+    f[10] = cv(a, r, 5) + m;
+    f[11] = cv(a, r, 4) + m;
+    f[12] = cv(a, r, 3) + m;
+    f[13] = cv(a, r, 2) + m;
+    f[14] = cv(a, r, 1) + m;
+    f[15] = cv(a, r, 0) + m;
+  } else {
+    const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
+    const d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3, d4 = 2 * a4, d5 = 2 * a5, d6 = 2 * a6, d7 = 2 * a7, d8 = 2 * a8, d9 = 2 * a9, d10 = 2 * a10, d11 = 2 * a11, d12 = 2 * a12, d13 = 2 * a13, d14 = 2 * a14;
+    f[0] = a0 * a0 + 38 * (d1 * a15 + d2 * a14 + d3 * a13 + d4 * a12 + d5 * a11 + d6 * a10 + d7 * a9 + a8 * a8) + m;
+    f[1] = d0 * a1 + 38 * (d2 * a15 + d3 * a14 + d4 * a13 + d5 * a12 + d6 * a11 + d7 * a10 + d8 * a9) + m;
+    f[2] = d0 * a2 + a1 * a1 + 38 * (d3 * a15 + d4 * a14 + d5 * a13 + d6 * a12 + d7 * a11 + d8 * a10 + a9 * a9) + m;
+    f[3] = d0 * a3 + d1 * a2 + 38 * (d4 * a15 + d5 * a14 + d6 * a13 + d7 * a12 + d8 * a11 + d9 * a10) + m;
+    f[4] = d0 * a4 + d1 * a3 + a2 * a2 + 38 * (d5 * a15 + d6 * a14 + d7 * a13 + d8 * a12 + d9 * a11 + a10 * a10) + m;
+    f[5] = d0 * a5 + d1 * a4 + d2 * a3 + 38 * (d6 * a15 + d7 * a14 + d8 * a13 + d9 * a12 + d10 * a11) + m;
+    f[6] = d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3 + 38 * (d7 * a15 + d8 * a14 + d9 * a13 + d10 * a12 + a11 * a11) + m;
+    f[7] = d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4 + 38 * (d8 * a15 + d9 * a14 + d10 * a13 + d11 * a12) + m;
+    f[8] = d0 * a8 + d1 * a7 + d2 * a6 + d3 * a5 + a4 * a4 + 38 * (d9 * a15 + d10 * a14 + d11 * a13 + a12 * a12) + m;
+    f[9] = d0 * a9 + d1 * a8 + d2 * a7 + d3 * a6 + d4 * a5 + 38 * (d10 * a15 + d11 * a14 + d12 * a13) + m;
+    f[10] = d0 * a10 + d1 * a9 + d2 * a8 + d3 * a7 + d4 * a6 + a5 * a5 + 38 * (d11 * a15 + d12 * a14 + a13 * a13) + m;
+    f[11] = d0 * a11 + d1 * a10 + d2 * a9 + d3 * a8 + d4 * a7 + d5 * a6 + 38 * (d12 * a15 + d13 * a14) + m;
+    f[12] = d0 * a12 + d1 * a11 + d2 * a10 + d3 * a9 + d4 * a8 + d5 * a7 + a6 * a6 + 38 * (d13 * a15 + a14 * a14) + m;
+    f[13] = d0 * a13 + d1 * a12 + d2 * a11 + d3 * a10 + d4 * a9 + d5 * a8 + d6 * a7 + 38 * (d14 * a15) + m;
+    f[14] = d0 * a14 + d1 * a13 + d2 * a12 + d3 * a11 + d4 * a10 + d5 * a9 + d6 * a8 + a7 * a7 + 38 * (a15 * a15) + m;
+    f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
+  }
+  // Carry through the 16-bit pieces of each column (see the file comment).
+  const u = w.u;
+  let v = u[0] + 38 * (u[61] + u[58]);
+  let c = (v / 65536) | 0;
+  o[0] = v - c * 65536;
+  v = u[4] + u[1] + 38 * u[62] + c;
+  c = (v / 65536) | 0;
+  o[1] = v - c * 65536;
+  o[2] = u[8] + u[5] + u[2] + c;
+  o[3] = u[12] + u[9] + u[6];
+  o[4] = u[16] + u[13] + u[10];
+  o[5] = u[20] + u[17] + u[14];
+  o[6] = u[24] + u[21] + u[18];
+  o[7] = u[28] + u[25] + u[22];
+  o[8] = u[32] + u[29] + u[26];
+  o[9] = u[36] + u[33] + u[30];
+  o[10] = u[40] + u[37] + u[34];
+  o[11] = u[44] + u[41] + u[38];
+  o[12] = u[48] + u[45] + u[42];
+  o[13] = u[52] + u[49] + u[46];
+  o[14] = u[56] + u[53] + u[50];
+  o[15] = u[60] + u[57] + u[54];
 }
 
 /** o = a * k + b for a small non-negative integer k (< 2^17), e.g. AA + a24 * E (RFC 7748 §5). */

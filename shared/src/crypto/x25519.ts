@@ -11,7 +11,10 @@ import {
   feZero,
   feSub,
   feMul,
-  feSq,
+  feSqLayout,
+  feMulLayout,
+  feLayout,
+  feNewLayout,
   feSqSum,
   feSqDiff,
   feMulSmallAdd,
@@ -39,9 +42,12 @@ const TC = feNew();
 const TD = feNew();
 const TDA = feNew();
 const TCB = feNew();
+const RA = feNewLayout();
+const RB = feNewLayout();
+const RX1 = feNewLayout();
 const K = new Uint8Array(32);
 
-const ALL: Fe[] = [X1, X2, Z2, X3, Z3, TA, TAA, TB, TBB, TE, TC, TD, TDA, TCB];
+const ALL: Fe[] = [X1, X2, Z2, X3, Z3, TA, TAA, TB, TBB, TE, TC, TD, TDA, TCB, RA, RB, RX1];
 
 function checkLen(name: string, b: Uint8Array): void {
   if (!(b instanceof Uint8Array) || b.length !== 32) {
@@ -52,67 +58,100 @@ function checkLen(name: string, b: Uint8Array): void {
 /**
  * The start of a ladder step with the conditional swap folded in (RFC 7748 §5): with
  * (x2, z2, x3, z3) swapped iff s == 1, A = x2 + z2, B = x2 - z2, C = x3 + z3, D = x3 - z3
- * (differences + 20p as in feSub, so never negative). The swapped values themselves are not
- * stored: the step overwrites all four, so memory ends exactly as with a separate cswap.
+ * (differences + 8p as in feSub, so never negative), and A and B also as product layouts
+ * (feLayout: each is a factor of two products). The swapped values themselves are not stored:
+ * the step overwrites all four, so memory ends exactly as with a separate cswap.
  * s is 0 or 1 and only multiplies (no branch, no index depends on it).
  */
-function ladderInputs(s: number, x2: Fe, z2: Fe, x3: Fe, z3: Fe, ta: Fe, tb: Fe, tc: Fe, td: Fe): void {
+function ladderInputs(s: number, x2: Fe, z2: Fe, x3: Fe, z3: Fe, ta: Fe, tb: Fe, tc: Fe, td: Fe, ra: Fe, rb: Fe): void {
   let p: number, q: number, r: number, t: number, d: number;
   p = x2[0]; q = x3[0]; d = s * (q - p); p += d; q -= d;
   r = z2[0]; t = z3[0]; d = s * (t - r); r += d; t -= d;
-  ta[0] = p + r; tb[0] = p - r + 654980; tc[0] = q + t; td[0] = q - t + 654980;
+  d = p + r; ta[0] = d; ra[15] = d;
+  d = p - r + 261992; tb[0] = d; rb[15] = d;
+  tc[0] = q + t; td[0] = q - t + 261992;
   p = x2[1]; q = x3[1]; d = s * (q - p); p += d; q -= d;
   r = z2[1]; t = z3[1]; d = s * (t - r); r += d; t -= d;
-  ta[1] = p + r; tb[1] = p - r + 655350; tc[1] = q + t; td[1] = q - t + 655350;
+  d = p + r; ta[1] = d; ra[14] = d; ra[30] = 38 * d;
+  d = p - r + 262140; tb[1] = d; rb[14] = d; rb[30] = 38 * d;
+  tc[1] = q + t; td[1] = q - t + 262140;
   p = x2[2]; q = x3[2]; d = s * (q - p); p += d; q -= d;
   r = z2[2]; t = z3[2]; d = s * (t - r); r += d; t -= d;
-  ta[2] = p + r; tb[2] = p - r + 655350; tc[2] = q + t; td[2] = q - t + 655350;
+  d = p + r; ta[2] = d; ra[13] = d; ra[29] = 38 * d;
+  d = p - r + 262140; tb[2] = d; rb[13] = d; rb[29] = 38 * d;
+  tc[2] = q + t; td[2] = q - t + 262140;
   p = x2[3]; q = x3[3]; d = s * (q - p); p += d; q -= d;
   r = z2[3]; t = z3[3]; d = s * (t - r); r += d; t -= d;
-  ta[3] = p + r; tb[3] = p - r + 655350; tc[3] = q + t; td[3] = q - t + 655350;
+  d = p + r; ta[3] = d; ra[12] = d; ra[28] = 38 * d;
+  d = p - r + 262140; tb[3] = d; rb[12] = d; rb[28] = 38 * d;
+  tc[3] = q + t; td[3] = q - t + 262140;
   p = x2[4]; q = x3[4]; d = s * (q - p); p += d; q -= d;
   r = z2[4]; t = z3[4]; d = s * (t - r); r += d; t -= d;
-  ta[4] = p + r; tb[4] = p - r + 655350; tc[4] = q + t; td[4] = q - t + 655350;
+  d = p + r; ta[4] = d; ra[11] = d; ra[27] = 38 * d;
+  d = p - r + 262140; tb[4] = d; rb[11] = d; rb[27] = 38 * d;
+  tc[4] = q + t; td[4] = q - t + 262140;
   p = x2[5]; q = x3[5]; d = s * (q - p); p += d; q -= d;
   r = z2[5]; t = z3[5]; d = s * (t - r); r += d; t -= d;
-  ta[5] = p + r; tb[5] = p - r + 655350; tc[5] = q + t; td[5] = q - t + 655350;
+  d = p + r; ta[5] = d; ra[10] = d; ra[26] = 38 * d;
+  d = p - r + 262140; tb[5] = d; rb[10] = d; rb[26] = 38 * d;
+  tc[5] = q + t; td[5] = q - t + 262140;
   p = x2[6]; q = x3[6]; d = s * (q - p); p += d; q -= d;
   r = z2[6]; t = z3[6]; d = s * (t - r); r += d; t -= d;
-  ta[6] = p + r; tb[6] = p - r + 655350; tc[6] = q + t; td[6] = q - t + 655350;
+  d = p + r; ta[6] = d; ra[9] = d; ra[25] = 38 * d;
+  d = p - r + 262140; tb[6] = d; rb[9] = d; rb[25] = 38 * d;
+  tc[6] = q + t; td[6] = q - t + 262140;
   p = x2[7]; q = x3[7]; d = s * (q - p); p += d; q -= d;
   r = z2[7]; t = z3[7]; d = s * (t - r); r += d; t -= d;
-  ta[7] = p + r; tb[7] = p - r + 655350; tc[7] = q + t; td[7] = q - t + 655350;
+  d = p + r; ta[7] = d; ra[8] = d; ra[24] = 38 * d;
+  d = p - r + 262140; tb[7] = d; rb[8] = d; rb[24] = 38 * d;
+  tc[7] = q + t; td[7] = q - t + 262140;
   p = x2[8]; q = x3[8]; d = s * (q - p); p += d; q -= d;
   r = z2[8]; t = z3[8]; d = s * (t - r); r += d; t -= d;
-  ta[8] = p + r; tb[8] = p - r + 655350; tc[8] = q + t; td[8] = q - t + 655350;
+  d = p + r; ta[8] = d; ra[7] = d; ra[23] = 38 * d;
+  d = p - r + 262140; tb[8] = d; rb[7] = d; rb[23] = 38 * d;
+  tc[8] = q + t; td[8] = q - t + 262140;
   p = x2[9]; q = x3[9]; d = s * (q - p); p += d; q -= d;
   r = z2[9]; t = z3[9]; d = s * (t - r); r += d; t -= d;
-  ta[9] = p + r; tb[9] = p - r + 655350; tc[9] = q + t; td[9] = q - t + 655350;
+  d = p + r; ta[9] = d; ra[6] = d; ra[22] = 38 * d;
+  d = p - r + 262140; tb[9] = d; rb[6] = d; rb[22] = 38 * d;
+  tc[9] = q + t; td[9] = q - t + 262140;
   p = x2[10]; q = x3[10]; d = s * (q - p); p += d; q -= d;
   r = z2[10]; t = z3[10]; d = s * (t - r); r += d; t -= d;
-  ta[10] = p + r; tb[10] = p - r + 655350; tc[10] = q + t; td[10] = q - t + 655350;
+  d = p + r; ta[10] = d; ra[5] = d; ra[21] = 38 * d;
+  d = p - r + 262140; tb[10] = d; rb[5] = d; rb[21] = 38 * d;
+  tc[10] = q + t; td[10] = q - t + 262140;
   p = x2[11]; q = x3[11]; d = s * (q - p); p += d; q -= d;
   r = z2[11]; t = z3[11]; d = s * (t - r); r += d; t -= d;
-  ta[11] = p + r; tb[11] = p - r + 655350; tc[11] = q + t; td[11] = q - t + 655350;
+  d = p + r; ta[11] = d; ra[4] = d; ra[20] = 38 * d;
+  d = p - r + 262140; tb[11] = d; rb[4] = d; rb[20] = 38 * d;
+  tc[11] = q + t; td[11] = q - t + 262140;
   p = x2[12]; q = x3[12]; d = s * (q - p); p += d; q -= d;
   r = z2[12]; t = z3[12]; d = s * (t - r); r += d; t -= d;
-  ta[12] = p + r; tb[12] = p - r + 655350; tc[12] = q + t; td[12] = q - t + 655350;
+  d = p + r; ta[12] = d; ra[3] = d; ra[19] = 38 * d;
+  d = p - r + 262140; tb[12] = d; rb[3] = d; rb[19] = 38 * d;
+  tc[12] = q + t; td[12] = q - t + 262140;
   p = x2[13]; q = x3[13]; d = s * (q - p); p += d; q -= d;
   r = z2[13]; t = z3[13]; d = s * (t - r); r += d; t -= d;
-  ta[13] = p + r; tb[13] = p - r + 655350; tc[13] = q + t; td[13] = q - t + 655350;
+  d = p + r; ta[13] = d; ra[2] = d; ra[18] = 38 * d;
+  d = p - r + 262140; tb[13] = d; rb[2] = d; rb[18] = 38 * d;
+  tc[13] = q + t; td[13] = q - t + 262140;
   p = x2[14]; q = x3[14]; d = s * (q - p); p += d; q -= d;
   r = z2[14]; t = z3[14]; d = s * (t - r); r += d; t -= d;
-  ta[14] = p + r; tb[14] = p - r + 655350; tc[14] = q + t; td[14] = q - t + 655350;
+  d = p + r; ta[14] = d; ra[1] = d; ra[17] = 38 * d;
+  d = p - r + 262140; tb[14] = d; rb[1] = d; rb[17] = 38 * d;
+  tc[14] = q + t; td[14] = q - t + 262140;
   p = x2[15]; q = x3[15]; d = s * (q - p); p += d; q -= d;
   r = z2[15]; t = z3[15]; d = s * (t - r); r += d; t -= d;
-  ta[15] = p + r; tb[15] = p - r + 655350; tc[15] = q + t; td[15] = q - t + 655350;
+  d = p + r; ta[15] = d; ra[0] = d; ra[16] = 38 * d;
+  d = p - r + 262140; tb[15] = d; rb[0] = d; rb[16] = 38 * d;
+  tc[15] = q + t; td[15] = q - t + 262140;
 }
 
 /**
  * X25519(k, u): scalar k is clamped (decodeScalar25519), u's top bit is masked and
  * non-canonical u (>= p) is accepted and reduced, as RFC 7748 §5 requires.
- * Bounds: TA, TC, DA + CB are sums of two reduced values, TB, TD, TE and DA - CB reduced plus
- * 20p (< 2^20), x1 < 2^16: all below field25519's multiplication limit of 2^21.
+ * Bounds (field25519): TA, TC and DA + CB are sums of two reduced values, TB, TD, E and DA - CB
+ * a reduced value minus a reduced value plus 8p, x1 < 2^16: all valid multiplication inputs.
  */
 export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
   checkLen('scalar', scalar);
@@ -129,24 +168,25 @@ export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
   // Everything the loop touches in locals: on Espruino a module-level name is found by a
   // linear search through every top-level name of the bundle, a local in a short list.
   const k = K, x1 = X1, x2 = X2, z2 = Z2, x3 = X3, z3 = Z3, ta = TA, tb = TB, tc = TC, td = TD;
-  const aa = TAA, bb = TBB, e = TE, da = TDA, cb = TCB;
-  const inputs = ladderInputs, sq = feSq, mul = feMul, sqSum = feSqSum, sqDiff = feSqDiff, sub = feSub;
-  const mulSmallAdd = feMulSmallAdd;
+  const aa = TAA, bb = TBB, e = TE, da = TDA, cb = TCB, ra = RA, rb = RB, rx1 = RX1, a24 = A24;
+  const inputs = ladderInputs, sqL = feSqLayout, mul = feMul, mulL = feMulLayout, sqSum = feSqSum;
+  const sqDiff = feSqDiff, sub = feSub, mulSmallAdd = feMulSmallAdd;
+  feLayout(rx1, x1);
   let swap = 0;
   for (let t = 254; t >= 0; t--) {
     const kt = (k[t >>> 3] >>> (t & 7)) & 1;
-    inputs(swap ^ kt, x2, z2, x3, z3, ta, tb, tc, td);
+    inputs(swap ^ kt, x2, z2, x3, z3, ta, tb, tc, td, ra, rb);
     swap = kt;
-    sq(aa, ta); // AA = A^2
-    sq(bb, tb); // BB = B^2
-    mul(da, td, ta); // DA = D * A
-    mul(cb, tc, tb); // CB = C * B
+    sqL(aa, ta, ra); // AA = A^2
+    sqL(bb, tb, rb); // BB = B^2
+    mulL(da, td, ra); // DA = D * A
+    mulL(cb, tc, rb); // CB = C * B
     sqSum(x3, da, cb); // x3 = (DA + CB)^2
     sqDiff(z3, da, cb);
-    mul(z3, z3, x1); // z3 = x1 * (DA - CB)^2
+    mulL(z3, z3, rx1); // z3 = x1 * (DA - CB)^2
     mul(x2, aa, bb); // x2 = AA * BB
     sub(e, aa, bb); // E = AA - BB
-    mulSmallAdd(z2, e, A24, aa); // AA + a24 * E
+    mulSmallAdd(z2, e, a24, aa); // AA + a24 * E
     mul(z2, z2, e); // z2 = E * (AA + a24 * E)
   }
   feCswap(X2, X3, swap);

@@ -11,6 +11,7 @@
  * Header values are single lines (no CR/LF), so nothing in a value can forge another header.
  */
 import { DecodeError, utf8Decode, utf8Encode } from '../bytes';
+import { isOf, splitLines } from '../text';
 
 export const MAX_HEADERS = 16;
 const MAX_HEADER_LINE = 998; // RFC 5322 §2.1.1
@@ -26,7 +27,7 @@ export function encodeLetter(headers: [string, string][], body: string): Uint8Ar
   for (let i = 0; i < headers.length; i++) {
     const n = headers[i][0];
     const v = headers[i][1];
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(n)) throw new DecodeError('bad_header', 'header name');
+    if (!isOf(n, /[A-Za-z0-9-]/, 1, 64)) throw new DecodeError('bad_header', 'header name');
     if (/[\r\n]/.test(v) || n.length + 2 + v.length > MAX_HEADER_LINE) throw new DecodeError('bad_header', n + ' must be one line');
     t += n + ': ' + v + '\n';
   }
@@ -44,7 +45,7 @@ export function parseLetter(b: Uint8Array): Letter {
     sepLen = 4;
   }
   if (sep < 0) throw new DecodeError('bad_letter', 'no blank line after the headers');
-  const lines = text.substring(0, sep).split(/\r?\n/);
+  const lines = splitLines(text.substring(0, sep));
   if (lines.length > MAX_HEADERS) throw new DecodeError('bad_letter', 'too many header lines');
   const headers: { [name: string]: string } = {};
   for (let i = 0; i < lines.length; i++) {

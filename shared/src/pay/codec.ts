@@ -8,6 +8,7 @@
  */
 import { DecodeError, Reader, Writer, fromHex, toHex, utf8Decode, utf8Encode } from '../bytes';
 import { KEYSET_ID_LEN, MAX_PROOFS_PER_PAY, PAY_ID_LEN, POINT_LEN } from './constants';
+import { isLowerHex, isOf } from '../text';
 
 export interface PriceExt {
   /** Price per minute, in the mint's unit. */
@@ -45,13 +46,13 @@ export interface PaidMsg {
   text: string;
 }
 
-const UNIT = /^[a-z]{1,16}$/;
-const KEYSET = /^[0-9a-f]{16}$/;
-const HEX64 = /^[0-9a-f]{64}$/;
-const POINT = /^0[23][0-9a-f]{64}$/;
+const isUnit = (s: string) => isOf(s, /[a-z]/, 1, 16);
+const isKeysetId = (s: string) => isLowerHex(s, 16);
+const isHex64 = (s: string) => isLowerHex(s, 64);
+const isPoint = (s: string) => typeof s === 'string' && (s.substr(0, 2) === '02' || s.substr(0, 2) === '03') && isLowerHex(s, 66);
 
 export function encodePriceExt(p: PriceExt): Uint8Array {
-  if (!UNIT.test(p.unit)) throw new Error('unit must be 1-16 of a-z');
+  if (!isUnit(p.unit)) throw new Error('unit must be 1-16 of a-z');
   return new Writer().u32(p.perMinute).vbytes8(utf8Encode(p.unit)).u16(p.minSeconds).u16(p.graceSec).finish();
 }
 
@@ -59,7 +60,7 @@ export function decodePriceExt(b: Uint8Array): PriceExt {
   const r = new Reader(b);
   const p = { perMinute: r.u32(), unit: utf8Decode(r.vbytes8(16)), minSeconds: r.u16(), graceSec: r.u16() };
   r.end();
-  if (!UNIT.test(p.unit)) throw new DecodeError('bad_unit');
+  if (!isUnit(p.unit)) throw new DecodeError('bad_unit');
   if (p.minSeconds < 1) throw new DecodeError('bad_price');
   return p;
 }
@@ -70,7 +71,7 @@ export function encodeMintExt(m: MintExt): Uint8Array {
   if (m.keysetIds.length < 1 || m.keysetIds.length > 8) throw new Error('1-8 keyset ids');
   const w = new Writer().vbytes8(url).u8(m.keysetIds.length);
   for (let i = 0; i < m.keysetIds.length; i++) {
-    if (!KEYSET.test(m.keysetIds[i])) throw new Error('keyset id must be 16 hex digits');
+    if (!isKeysetId(m.keysetIds[i])) throw new Error('keyset id must be 16 hex digits');
     w.bytes(fromHex(m.keysetIds[i]));
   }
   return w.finish();
@@ -104,11 +105,11 @@ export function encodePay(m: PayMsg): Uint8Array {
   for (let i = 0; i < m.proofs.length; i++) {
     const p = m.proofs[i];
     if (!isPowerOfTwo(p.amount)) throw new Error('proof amount must be a power of two');
-    if (!KEYSET.test(p.id)) throw new Error('keyset id must be 16 hex digits');
-    if (!POINT.test(p.C)) throw new Error('C must be a compressed point in hex');
+    if (!isKeysetId(p.id)) throw new Error('keyset id must be 16 hex digits');
+    if (!isPoint(p.C)) throw new Error('C must be a compressed point in hex');
     w.u32(p.amount).bytes(fromHex(p.id));
     // Secrets are usually 64 hex digits (NUT-00): carry them as 32 raw bytes; anything else as UTF-8.
-    if (HEX64.test(p.secret)) w.u8(0).bytes(fromHex(p.secret));
+    if (isHex64(p.secret)) w.u8(0).bytes(fromHex(p.secret));
     else w.u8(1).vbytes8(utf8Encode(p.secret));
     w.bytes(fromHex(p.C));
   }
@@ -131,7 +132,7 @@ export function decodePay(b: Uint8Array): PayMsg {
     else if (kind === 1) secret = utf8Decode(r.vbytes8(255));
     else throw new DecodeError('bad_secret_kind');
     const C = toHex(r.bytes(POINT_LEN));
-    if (!POINT.test(C)) throw new DecodeError('bad_point');
+    if (!isPoint(C)) throw new DecodeError('bad_point');
     proofs.push({ amount: amount, id: id, secret: secret, C: C });
   }
   r.end();

@@ -21,6 +21,7 @@ import {
   MSG_REKEYED,
   MSG_RENEW,
 } from './constants';
+import { isOf } from '../text';
 
 export interface JoinMsg {
   type: 0x01;
@@ -62,7 +63,8 @@ export interface DataMsg {
 
 export type Message = JoinMsg | AcceptMsg | RefuseMsg | RenewMsg | RekeyMsg | RekeyedMsg | ByeMsg | DataMsg;
 
-const TMPID = /^[a-z2-7]{1,32}$/;
+const TMPID_CHAR = /[a-z2-7]/;
+const isTmpId = (s: string) => isOf(s, TMPID_CHAR, 1, MAX_TMPID_LEN);
 
 function encodeBody(m: Message): Uint8Array {
   const w = new Writer();
@@ -73,7 +75,7 @@ function encodeBody(m: Message): Uint8Array {
       w.bytes(m.kbd).bytes(m.tmpMac).bytes(m.joinNonce).bytes(m.beaconNonce);
       break;
     case MSG_ACCEPT:
-      if (!TMPID.test(m.tmpId)) throw new Error('invalid TmpId');
+      if (!isTmpId(m.tmpId)) throw new Error('invalid TmpId');
       w.vbytes8(utf8Encode(m.tmpId)).u32(m.idleTimeoutSec).u32(m.maxSessionSec);
       break;
     case MSG_REFUSE: {
@@ -132,7 +134,7 @@ export function decodeMessage(plain: Uint8Array): Message {
       break;
     case MSG_ACCEPT: {
       const tmpId = utf8Decode(b.vbytes8(MAX_TMPID_LEN));
-      if (!TMPID.test(tmpId)) throw new DecodeError('bad_tmpid');
+      if (!isTmpId(tmpId)) throw new DecodeError('bad_tmpid');
       m = { type: MSG_ACCEPT, tmpId: tmpId, idleTimeoutSec: b.u32(), maxSessionSec: b.u32() };
       break;
     }
