@@ -60,3 +60,21 @@ describe('payment codec (docs/payment.md)', () => {
     );
   });
 });
+
+describe('PDA coin store (firmware/src/wallet/proof-store.ts)', () => {
+  it('survives a torn write: two slots, the newest that parses wins', async () => {
+    const { EmuStorage } = await import('../../boards/emu/storage');
+    const { loadProofs, saveProofs } = await import('../../firmware/src/wallet/proof-store');
+    const st = new EmuStorage();
+    const p = (s: string) => ({ amount: 1, id: '00ad268c4d1f5826', secret: s, C: '02' + 'ab'.repeat(32) });
+    saveProofs(st, [p('a')]);
+    saveProofs(st, [p('a'), p('b')]);
+    expect(loadProofs(st).map((x) => x.secret)).toEqual(['a', 'b']);
+    // Power cut in the middle of the next write: its slot holds garbage; the previous state is intact.
+    const torn = st.writes.at(-2)!.key; // the slot the third write goes to
+    st.write(torn, '{"v":1,"seq":3,"proofs":[{"amou');
+    expect(loadProofs(st).map((x) => x.secret)).toEqual(['a', 'b']);
+    saveProofs(st, [p('c')]);
+    expect(loadProofs(st).map((x) => x.secret)).toEqual(['c']);
+  });
+});

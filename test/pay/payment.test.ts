@@ -14,6 +14,7 @@ import { Wallet } from '../../host/wallet/wallet';
 import { decodeToken } from '../../host/wallet/token';
 import type { EmuPda } from '../../boards/emu/emu-pda';
 import { BUNDLE } from '../helpers/gateway';
+import { loadProofs } from '../../firmware/src/wallet/proof-store';
 
 let mss: RunningMss;
 let dir: string;
@@ -65,7 +66,7 @@ describe('paying the MSS (paper step 4)', () => {
     expect(paid.paidForSec).toBe(600); // 20 sat at 2 sat/min
     expect(mss.payment!.till.balance()).toBe(20);
     // Spent coins are gone from the PDA's Storage.
-    expect(JSON.parse(pda.storage.read('hood.coins')!).proofs).toEqual([]);
+    expect(loadProofs(pda.storage)).toEqual([]);
     expect((await mss.payment!.bank!.mint.audit()).ok).toBe(true);
   });
 
@@ -80,7 +81,7 @@ describe('paying the MSS (paper step 4)', () => {
     await joinSession(b);
     const refused = await b.waitFor('pay_refused', 20_000);
     expect(refused.status).toBe(PAID_ALREADY_SPENT);
-    expect(JSON.parse(b.storage.read('hood.coins')!).proofs).toEqual([]); // known spent: dropped
+    expect(loadProofs(b.storage)).toEqual([]); // known spent: dropped
     const bye = await b.waitFor('bye', 10_000);
     expect(bye.reason).toBe(5);
     expect((await b.waitFor('wiped', 10_000)).ok).toBe(true);

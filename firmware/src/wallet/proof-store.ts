@@ -16,20 +16,46 @@ export interface StoredProof {
 }
 
 const KEY = 'hood.coins';
+/**
+ * Two slots written alternately: Espruino's Storage.write erases a file before writing it, so a
+ * power cut during a single-file write would lose every coin. The newest slot that parses wins; the
+ * other still holds the previous state.
+ */
+const SLOTS = [KEY + '.a', KEY + '.b'];
 
-export function loadProofs(storage: Storage): StoredProof[] {
-  const raw = storage.read(KEY);
-  if (!raw) return [];
+function readSlot(storage: Storage, key: string): { seq: number; proofs: StoredProof[] } | null {
+  const raw = storage.read(key);
+  if (!raw) return null;
   try {
     const j = JSON.parse(raw);
-    return j && j.v === 1 && j.proofs instanceof Array ? j.proofs : [];
+    if (!j || j.v !== 1 || !(j.proofs instanceof Array)) return null;
+    return { seq: typeof j.seq === 'number' ? j.seq : 0, proofs: j.proofs };
   } catch (e) {
-    return [];
+    return null; // torn write: the other slot has the previous state
   }
 }
 
+function newest(storage: Storage): { slot: number; seq: number; proofs: StoredProof[] } {
+  let best = { slot: -1, seq: -1, proofs: [] as StoredProof[] };
+  // The single-file form (seq 0) is what an owner may have written directly; slots supersede it.
+  const legacy = readSlot(storage, KEY);
+  if (legacy) best = { slot: -1, seq: 0, proofs: legacy.proofs };
+  for (let i = 0; i < SLOTS.length; i++) {
+    const r = readSlot(storage, SLOTS[i]);
+    if (r && r.seq > best.seq) best = { slot: i, seq: r.seq, proofs: r.proofs };
+  }
+  return best;
+}
+
+export function loadProofs(storage: Storage): StoredProof[] {
+  return newest(storage).proofs;
+}
+
 export function saveProofs(storage: Storage, proofs: StoredProof[]): void {
-  storage.write(KEY, JSON.stringify({ v: 1, proofs: proofs }));
+  const cur = newest(storage);
+  const slot = cur.slot === 0 ? 1 : 0;
+  storage.write(SLOTS[slot], JSON.stringify({ v: 1, seq: cur.seq + 1, proofs: proofs }));
+  if (storage.read(KEY) !== undefined) storage.erase(KEY);
 }
 
 export function spendableTotal(proofs: StoredProof[]): number {
