@@ -40,6 +40,7 @@ import { formatMac, newTmpMac } from '../../shared/src/tmpmac';
 import type { Board } from './board';
 import { hasPins, pinBytes, type PdaConfig } from './config';
 import type { EventSink } from './events';
+import { joinKeys } from './precompute';
 
 /** What the session tells the rest of the firmware (apps): DATA that arrived, start and end. */
 export interface SessionHooks {
@@ -247,7 +248,8 @@ export class PdaSession {
       if (err) return self.fail('subscribe downlink: ' + err);
       if (self.cur !== ks || self.state !== 'joining') return;
       const nonce = self.secret(self.board.random(JOIN_NONCE_LEN));
-      const cell = sealJoin(b.boxKey, { type: MSG_JOIN, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce }, b.cellSize, self.board.random(32));
+      const eph = joinKeys(self.board).take();
+      const cell = sealJoin(b.boxKey, { type: MSG_JOIN, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce }, b.cellSize, self.secret(eph.secret), eph.publicKey);
       self.mqtt!.publish(upTopic(b.mssId), cell);
       self.setTimer(self.limits.joinTimeoutMs, function () {
         // No answer: lost, or our K_BD collided (the MSS does not answer the newcomer). New K_BD.
@@ -451,6 +453,9 @@ export class PdaSession {
   private wipeAll(): void {
     if (this.state === 'wiped') return;
     this.wipeSecrets();
+    // A key pair made during this session never serves the next one; the next session's is made now, while idle.
+    joinKeys(this.board).discard();
+    joinKeys(this.board).prepare();
     this.beacon = null;
     this.idleTimeoutSec = 0;
     const ok = this.secretsErased() && this.cur === null && this.tmpMac === null && this.tmpIdBytes === null && this.mqtt === null;

@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import {
   Fe, feNew, feFromBytes, feToBytes, feAdd, feSub, feMul, feSq, feMulSmall, feCswap, feCmov,
-  feInvert, fePow2523, feIsZero, feIsNegative, feEqual, feNeg,
+  feInvert, fePow2523, feIsZero, feIsNegative, feEqual, feNeg, feReduce, feMulSmallAdd, feSqSum, feSqDiff,
+  feLayout, feNewLayout, feMulLayout, feSqLayout, MUL_INPUT_LIMIT, REDUCED_MAX, SUB_K,
 } from '../../shared/src/crypto/field25519';
 import { seededBytes } from './helpers';
 
@@ -40,6 +41,15 @@ function pow(b: bigint, e: bigint): bigint {
 }
 
 const SPECIAL = [0n, 1n, 2n, 19n, P - 1n, P, P + 1n, P + 18n, (1n << 255n) - 1n, (1n << 254n), (1n << 16n) - 1n];
+
+function fromLimbs(l: ArrayLike<number>): Fe {
+  return feNew(l);
+}
+/** Limbs are integers in [0, REDUCED_MAX[i]]. */
+function withinReduced(x: Fe): boolean {
+  for (let i = 0; i < 16; i++) if (!(Number.isInteger(x[i]) && x[i] >= 0 && x[i] <= REDUCED_MAX[i])) return false;
+  return true;
+}
 
 function randomFe(rnd: (n: number) => Uint8Array): Fe {
   const o = feNew();
@@ -86,46 +96,76 @@ describe('field25519 vs BigInt', () => {
     }
   });
 
-  it('stays exact at the documented limb bounds (feMul inputs < 496000, feSub of 3-term sums)', () => {
+  it('the documented bounds hold as integers: 571 * limit^2 < 2^48, 8p and the reduced maxima', () => {
+    // Mantissa trick: every folded column must stay below 2^48 (pieces exact, top piece constant).
+    expect(571n * BigInt(MUL_INPUT_LIMIT) ** 2n < 1n << 48n).toBe(true);
+    // SUB_K is 8p, limb-wise at least the reduced maxima (so a - b + 8p >= 0 for reduced b).
+    let k = 0n;
+    for (let i = 15; i >= 0; i--) k = k * 65536n + BigInt(SUB_K[i]);
+    expect(k).toBe(8n * P);
+    for (let i = 0; i < 16; i++) expect(SUB_K[i]).toBeGreaterThanOrEqual(REDUCED_MAX[i]);
+    // Largest operands the ladder and the Edwards formulas form are valid multiplication inputs.
+    for (let i = 0; i < 16; i++) {
+      expect(3 * REDUCED_MAX[i]).toBeLessThan(MUL_INPUT_LIMIT); // sum of three reduced values
+      expect(2 * REDUCED_MAX[i] + SUB_K[i]).toBeLessThan(MUL_INPUT_LIMIT); // (two reduced) - reduced + 8p
+    }
+    // Carry output with every 16-bit piece at its maximum (the proof in field25519's comment).
+    const m = 65535;
+    const v0 = m + 38 * 2 * m;
+    const c0 = Math.floor(v0 / 65536);
+    const v1 = 2 * m + 38 * m + c0;
+    const c1 = Math.floor(v1 / 65536);
+    expect([c0, c1]).toEqual([76, 40]);
+    expect(REDUCED_MAX[2]).toBe(3 * m + c1);
+    expect(REDUCED_MAX[3]).toBe(3 * m);
+  });
+
+  it('stays exact with every limb at the multiplication limit, and outputs are within REDUCED_MAX', () => {
     const max = feNew();
     const mixed = feNew();
     for (let i = 0; i < 16; i++) {
-      max[i] = 495999;
-      mixed[i] = i % 2 ? 495999 : 0;
+      max[i] = MUL_INPUT_LIMIT - 1;
+      mixed[i] = i % 2 ? MUL_INPUT_LIMIT - 1 : 0;
     }
     const o = feNew();
-    for (const [a, b] of [[max, max], [mixed, max], [mixed, mixed]]) {
+    for (const [a, b] of [[max, max], [mixed, max], [mixed, mixed], [max, mixed]]) {
       feMul(o, a, b);
       expect(canon(o)).toBe(mod(toBig(a) * toBig(b)));
+      expect(withinReduced(o)).toBe(true);
       feSq(o, a);
       expect(canon(o)).toBe(mod(toBig(a) * toBig(a)));
+      expect(withinReduced(o)).toBe(true);
     }
-    // Worst subtrahend allowed by feSub: a sum of three reduced values, each at its limb maximum.
-    const red = feNew();
-    for (let i = 0; i < 16; i++) red[i] = i === 0 ? 65535 + 18 : i === 15 ? 32767 : 65535;
-    const three = feNew();
-    feAdd(three, red, red);
-    feAdd(three, three, red);
+    // Worst subtrahend feSub allows: a reduced value at its limb maxima; minuend two of them.
+    const red = fromLimbs(REDUCED_MAX);
+    const two = feNew();
+    feAdd(two, red, red);
     const s = feNew();
-    feSub(s, fromBig(0n), three);
+    feSub(s, fromBig(0n), red);
     for (let i = 0; i < 16; i++) expect(s[i]).toBeGreaterThanOrEqual(0);
-    expect(canon(s)).toBe(mod(-3n * toBig(red)));
-    // ... and the largest feSub output (minuend also a 3-term sum) is still a valid feMul input.
-    feSub(s, three, fromBig(0n));
-    for (let i = 0; i < 16; i++) expect(s[i]).toBeLessThan(496000);
+    expect(canon(s)).toBe(mod(-toBig(red)));
+    feSub(s, two, fromBig(0n));
+    for (let i = 0; i < 16; i++) expect(s[i]).toBeLessThan(MUL_INPUT_LIMIT);
     feMul(o, s, s);
     expect(canon(o)).toBe(mod(toBig(s) * toBig(s)));
+    feSqDiff(o, two, red);
+    expect(canon(o)).toBe(mod((toBig(two) - toBig(red)) ** 2n));
+    feSqSum(o, red, red);
+    expect(canon(o)).toBe(mod((2n * toBig(red)) ** 2n));
+    // feReduce of limbs near 2^47 and feMulSmallAdd at its extremes.
+    const big = feNew();
+    for (let i = 0; i < 16; i++) big[i] = 2 ** 47 - 1 - i;
+    const B = toBig(big);
+    feReduce(big);
+    expect(canon(big)).toBe(mod(B));
+    expect(withinReduced(big)).toBe(true);
+    feMulSmallAdd(o, max, 131071, max);
+    expect(canon(o)).toBe(mod(toBig(max) * 131071n + toBig(max)));
+    expect(withinReduced(o)).toBe(true);
   });
 
-  it('every operation returns reduced limbs (the bounds the next operation relies on)', () => {
+  it('every operation returns limbs within REDUCED_MAX (the bounds the next operation relies on)', () => {
     const rnd = seededBytes('bounds');
-    const isReduced = (x: Fe) => {
-      for (let i = 0; i < 16; i++) {
-        const max = i === 0 ? 65536 + 19 : i === 15 ? 32768 : 65536;
-        if (!(x[i] >= 0 && x[i] < max && Number.isInteger(x[i]))) return false;
-      }
-      return true;
-    };
     const o = feNew();
     for (let n = 0; n < 200; n++) {
       const a = randomFe(rnd);
@@ -133,14 +173,33 @@ describe('field25519 vs BigInt', () => {
       const s = feNew();
       feSub(s, a, b);
       feMul(o, s, s);
-      expect(isReduced(o)).toBe(true);
+      expect(withinReduced(o)).toBe(true);
       feSq(o, s);
-      expect(isReduced(o)).toBe(true);
+      expect(withinReduced(o)).toBe(true);
       feMulSmall(o, s, 121665);
-      expect(isReduced(o)).toBe(true);
+      expect(withinReduced(o)).toBe(true);
       feNeg(o, a);
-      expect(isReduced(o)).toBe(true);
+      expect(withinReduced(o)).toBe(true);
       expect(canon(o)).toBe(mod(-toBig(a)));
+    }
+  });
+
+  it('the layout variants equal feMul/feSq (feLayout, feMulLayout, feSqLayout)', () => {
+    const rnd = seededBytes('layout');
+    const r = feNewLayout();
+    const o1 = feNew();
+    const o2 = feNew();
+    for (let n = 0; n < 50; n++) {
+      const a = randomFe(rnd);
+      const b = randomFe(rnd);
+      feLayout(r, b);
+      feMulLayout(o1, a, r);
+      feMul(o2, a, b);
+      expect(Array.from(o1)).toEqual(Array.from(o2));
+      feLayout(r, a);
+      feSqLayout(o1, a, r);
+      feSq(o2, a);
+      expect(Array.from(o1)).toEqual(Array.from(o2));
     }
   });
 

@@ -5,7 +5,7 @@ import { runDemo } from '../../demo/demo';
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('run gateway + embedded broker + one emulated PDA through beacon, join, TmpId, BYE and wipe')
+    .description('one anonymous session in-process: gateway, broker, bank, mail and an emulated PDA — beacon, join, TmpId, pay, mail to Alice and her reply, drop box, BYE, wipe')
     .option('--json', 'print one JSON object with the results instead of the steps')
     .action(async (o: { json?: boolean }) => {
       const t0 = Date.now();

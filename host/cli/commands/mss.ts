@@ -11,7 +11,7 @@ import { parseHostPort, parseIntOption } from '../options';
 export function registerMssCommands(program: Command): void {
   const mss = program
     .command('mss')
-    .description('run the MSS gateway: embedded MQTT broker (default) or an external one, beacon, session admission')
+    .description('run the MSS gateway: embedded MQTT broker (default) or an external one, beacon, sessions, payment (embedded bank by default), mail')
     .option('--broker <url>', 'use an external MQTT broker (mqtt://host:port) instead of the embedded one')
     .option('--broker-username <name>', 'username for the external broker')
     .option('--broker-password-env <var>', 'environment variable holding the external broker password')

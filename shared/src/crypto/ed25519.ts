@@ -29,6 +29,7 @@ import {
   feNeg,
   feReduce,
   feCmov,
+  feWipeScratch,
 } from './field25519';
 import { sha512 } from './sha512';
 import { concat, equalBytes, wipe } from '../bytes';
@@ -391,5 +392,6 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
   const out = new Uint8Array(32);
   ptEncode(out, Q);
   wipe(h);
+  feWipeScratch();
   return out;
 }

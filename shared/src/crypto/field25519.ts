@@ -45,6 +45,12 @@ const MAGIC = 4503599627370496;
 /** Scratch columns, and the same 128 bytes as 16-bit pieces. */
 const F = new Float64Array(16);
 const U = new Uint16Array(F.buffer);
+// Fail closed at load if doubles are not little-endian IEEE 754 binary64 (the carry would be wrong).
+F[0] = MAGIC + 0x0123456789ab;
+if (U[0] !== 0x89ab || U[1] !== 0x4567 || U[2] !== 0x0123 || U[3] !== 0x4330) {
+  throw new Error('field25519: needs little-endian IEEE 754 doubles');
+}
+F[0] = 0;
 
 declare const E: any;
 
@@ -73,6 +79,19 @@ const S = new Float64Array(16);
  * so the hot functions read this one object (a short property list) instead of five names.
  */
 const W = { f: F, u: U, r: R, s: S, cv: CONV };
+
+/** Overwrite the scratch columns and layouts (they hold the last operands' data) after secret work. */
+export function feWipeScratch(): void {
+  F.fill(0);
+  R.fill(0);
+  S.fill(0);
+}
+
+/** True if the scratch is all zero (for tests of the callers' wiping). */
+export function feScratchIsClear(): boolean {
+  for (let i = 0; i < 32; i++) if (R[i] !== 0 || (i < 16 && (F[i] !== 0 || S[i] !== 0))) return false;
+  return true;
+}
 
 /**
  * Which multiplication path runs: the native convolve (Espruino) or the unrolled columns.
@@ -199,6 +218,55 @@ export function feSub(o: Fe, a: Fe, b: Fe): void {
   o[15] = a[15] - b[15] + 262140;
 }
 
+/**
+ * The folded columns of a * b into f, in unrolled JavaScript: the path where E.convolve is absent
+ * (Node, the emulated board), where this is the faster one. Espruino never runs it.
+ */
+function mulColumnsJs(f: Fe, a: Fe, b: Fe): void {
+  const m = 4503599627370496;
+  const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
+  const b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7], b8 = b[8], b9 = b[9], b10 = b[10], b11 = b[11], b12 = b[12], b13 = b[13], b14 = b[14], b15 = b[15];
+  f[0] = a0 * b0 + 38 * (a1 * b15 + a2 * b14 + a3 * b13 + a4 * b12 + a5 * b11 + a6 * b10 + a7 * b9 + a8 * b8 + a9 * b7 + a10 * b6 + a11 * b5 + a12 * b4 + a13 * b3 + a14 * b2 + a15 * b1) + m;
+  f[1] = a0 * b1 + a1 * b0 + 38 * (a2 * b15 + a3 * b14 + a4 * b13 + a5 * b12 + a6 * b11 + a7 * b10 + a8 * b9 + a9 * b8 + a10 * b7 + a11 * b6 + a12 * b5 + a13 * b4 + a14 * b3 + a15 * b2) + m;
+  f[2] = a0 * b2 + a1 * b1 + a2 * b0 + 38 * (a3 * b15 + a4 * b14 + a5 * b13 + a6 * b12 + a7 * b11 + a8 * b10 + a9 * b9 + a10 * b8 + a11 * b7 + a12 * b6 + a13 * b5 + a14 * b4 + a15 * b3) + m;
+  f[3] = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + 38 * (a4 * b15 + a5 * b14 + a6 * b13 + a7 * b12 + a8 * b11 + a9 * b10 + a10 * b9 + a11 * b8 + a12 * b7 + a13 * b6 + a14 * b5 + a15 * b4) + m;
+  f[4] = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0 + 38 * (a5 * b15 + a6 * b14 + a7 * b13 + a8 * b12 + a9 * b11 + a10 * b10 + a11 * b9 + a12 * b8 + a13 * b7 + a14 * b6 + a15 * b5) + m;
+  f[5] = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + 38 * (a6 * b15 + a7 * b14 + a8 * b13 + a9 * b12 + a10 * b11 + a11 * b10 + a12 * b9 + a13 * b8 + a14 * b7 + a15 * b6) + m;
+  f[6] = a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0 + 38 * (a7 * b15 + a8 * b14 + a9 * b13 + a10 * b12 + a11 * b11 + a12 * b10 + a13 * b9 + a14 * b8 + a15 * b7) + m;
+  f[7] = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + 38 * (a8 * b15 + a9 * b14 + a10 * b13 + a11 * b12 + a12 * b11 + a13 * b10 + a14 * b9 + a15 * b8) + m;
+  f[8] = a0 * b8 + a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1 + a8 * b0 + 38 * (a9 * b15 + a10 * b14 + a11 * b13 + a12 * b12 + a13 * b11 + a14 * b10 + a15 * b9) + m;
+  f[9] = a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0 + 38 * (a10 * b15 + a11 * b14 + a12 * b13 + a13 * b12 + a14 * b11 + a15 * b10) + m;
+  f[10] = a0 * b10 + a1 * b9 + a2 * b8 + a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3 + a8 * b2 + a9 * b1 + a10 * b0 + 38 * (a11 * b15 + a12 * b14 + a13 * b13 + a14 * b12 + a15 * b11) + m;
+  f[11] = a0 * b11 + a1 * b10 + a2 * b9 + a3 * b8 + a4 * b7 + a5 * b6 + a6 * b5 + a7 * b4 + a8 * b3 + a9 * b2 + a10 * b1 + a11 * b0 + 38 * (a12 * b15 + a13 * b14 + a14 * b13 + a15 * b12) + m;
+  f[12] = a0 * b12 + a1 * b11 + a2 * b10 + a3 * b9 + a4 * b8 + a5 * b7 + a6 * b6 + a7 * b5 + a8 * b4 + a9 * b3 + a10 * b2 + a11 * b1 + a12 * b0 + 38 * (a13 * b15 + a14 * b14 + a15 * b13) + m;
+  f[13] = a0 * b13 + a1 * b12 + a2 * b11 + a3 * b10 + a4 * b9 + a5 * b8 + a6 * b7 + a7 * b6 + a8 * b5 + a9 * b4 + a10 * b3 + a11 * b2 + a12 * b1 + a13 * b0 + 38 * (a14 * b15 + a15 * b14) + m;
+  f[14] = a0 * b14 + a1 * b13 + a2 * b12 + a3 * b11 + a4 * b10 + a5 * b9 + a6 * b8 + a7 * b7 + a8 * b6 + a9 * b5 + a10 * b4 + a11 * b3 + a12 * b2 + a13 * b1 + a14 * b0 + 38 * (a15 * b15) + m;
+  f[15] = a0 * b15 + a1 * b14 + a2 * b13 + a3 * b12 + a4 * b11 + a5 * b10 + a6 * b9 + a7 * b8 + a8 * b7 + a9 * b6 + a10 * b5 + a11 * b4 + a12 * b3 + a13 * b2 + a14 * b1 + a15 * b0 + m;
+}
+
+/** The folded columns of a^2 into f (cross products once, against d_i = 2 a_i); see mulColumnsJs. */
+function sqColumnsJs(f: Fe, a: Fe): void {
+  const m = 4503599627370496;
+  const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
+  const d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3, d4 = 2 * a4, d5 = 2 * a5, d6 = 2 * a6, d7 = 2 * a7, d8 = 2 * a8, d9 = 2 * a9, d10 = 2 * a10, d11 = 2 * a11, d12 = 2 * a12, d13 = 2 * a13, d14 = 2 * a14;
+  f[0] = a0 * a0 + 38 * (d1 * a15 + d2 * a14 + d3 * a13 + d4 * a12 + d5 * a11 + d6 * a10 + d7 * a9 + a8 * a8) + m;
+  f[1] = d0 * a1 + 38 * (d2 * a15 + d3 * a14 + d4 * a13 + d5 * a12 + d6 * a11 + d7 * a10 + d8 * a9) + m;
+  f[2] = d0 * a2 + a1 * a1 + 38 * (d3 * a15 + d4 * a14 + d5 * a13 + d6 * a12 + d7 * a11 + d8 * a10 + a9 * a9) + m;
+  f[3] = d0 * a3 + d1 * a2 + 38 * (d4 * a15 + d5 * a14 + d6 * a13 + d7 * a12 + d8 * a11 + d9 * a10) + m;
+  f[4] = d0 * a4 + d1 * a3 + a2 * a2 + 38 * (d5 * a15 + d6 * a14 + d7 * a13 + d8 * a12 + d9 * a11 + a10 * a10) + m;
+  f[5] = d0 * a5 + d1 * a4 + d2 * a3 + 38 * (d6 * a15 + d7 * a14 + d8 * a13 + d9 * a12 + d10 * a11) + m;
+  f[6] = d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3 + 38 * (d7 * a15 + d8 * a14 + d9 * a13 + d10 * a12 + a11 * a11) + m;
+  f[7] = d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4 + 38 * (d8 * a15 + d9 * a14 + d10 * a13 + d11 * a12) + m;
+  f[8] = d0 * a8 + d1 * a7 + d2 * a6 + d3 * a5 + a4 * a4 + 38 * (d9 * a15 + d10 * a14 + d11 * a13 + a12 * a12) + m;
+  f[9] = d0 * a9 + d1 * a8 + d2 * a7 + d3 * a6 + d4 * a5 + 38 * (d10 * a15 + d11 * a14 + d12 * a13) + m;
+  f[10] = d0 * a10 + d1 * a9 + d2 * a8 + d3 * a7 + d4 * a6 + a5 * a5 + 38 * (d11 * a15 + d12 * a14 + a13 * a13) + m;
+  f[11] = d0 * a11 + d1 * a10 + d2 * a9 + d3 * a8 + d4 * a7 + d5 * a6 + 38 * (d12 * a15 + d13 * a14) + m;
+  f[12] = d0 * a12 + d1 * a11 + d2 * a10 + d3 * a9 + d4 * a8 + d5 * a7 + a6 * a6 + 38 * (d13 * a15 + a14 * a14) + m;
+  f[13] = d0 * a13 + d1 * a12 + d2 * a11 + d3 * a10 + d4 * a9 + d5 * a8 + d6 * a7 + 38 * (d14 * a15) + m;
+  f[14] = d0 * a14 + d1 * a13 + d2 * a12 + d3 * a11 + d4 * a10 + d5 * a9 + d6 * a8 + a7 * a7 + 38 * (a15 * a15) + m;
+  f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
+}
+
 /** o = a * b mod p, reduced. Input limbs < MUL_INPUT_LIMIT. o may alias a or b (all reads come first). */
 export function feMul(o: Fe, a: Fe, b: Fe): void {
   const w = W;
@@ -272,24 +340,7 @@ export function feMul(o: Fe, a: Fe, b: Fe): void {
     f[14] = cv(a, r, 1) + m;
     f[15] = cv(a, r, 0) + m;
   } else {
-    const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
-    const b0 = b[0], b1 = b[1], b2 = b[2], b3 = b[3], b4 = b[4], b5 = b[5], b6 = b[6], b7 = b[7], b8 = b[8], b9 = b[9], b10 = b[10], b11 = b[11], b12 = b[12], b13 = b[13], b14 = b[14], b15 = b[15];
-    f[0] = a0 * b0 + 38 * (a1 * b15 + a2 * b14 + a3 * b13 + a4 * b12 + a5 * b11 + a6 * b10 + a7 * b9 + a8 * b8 + a9 * b7 + a10 * b6 + a11 * b5 + a12 * b4 + a13 * b3 + a14 * b2 + a15 * b1) + m;
-    f[1] = a0 * b1 + a1 * b0 + 38 * (a2 * b15 + a3 * b14 + a4 * b13 + a5 * b12 + a6 * b11 + a7 * b10 + a8 * b9 + a9 * b8 + a10 * b7 + a11 * b6 + a12 * b5 + a13 * b4 + a14 * b3 + a15 * b2) + m;
-    f[2] = a0 * b2 + a1 * b1 + a2 * b0 + 38 * (a3 * b15 + a4 * b14 + a5 * b13 + a6 * b12 + a7 * b11 + a8 * b10 + a9 * b9 + a10 * b8 + a11 * b7 + a12 * b6 + a13 * b5 + a14 * b4 + a15 * b3) + m;
-    f[3] = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + 38 * (a4 * b15 + a5 * b14 + a6 * b13 + a7 * b12 + a8 * b11 + a9 * b10 + a10 * b9 + a11 * b8 + a12 * b7 + a13 * b6 + a14 * b5 + a15 * b4) + m;
-    f[4] = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0 + 38 * (a5 * b15 + a6 * b14 + a7 * b13 + a8 * b12 + a9 * b11 + a10 * b10 + a11 * b9 + a12 * b8 + a13 * b7 + a14 * b6 + a15 * b5) + m;
-    f[5] = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + 38 * (a6 * b15 + a7 * b14 + a8 * b13 + a9 * b12 + a10 * b11 + a11 * b10 + a12 * b9 + a13 * b8 + a14 * b7 + a15 * b6) + m;
-    f[6] = a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0 + 38 * (a7 * b15 + a8 * b14 + a9 * b13 + a10 * b12 + a11 * b11 + a12 * b10 + a13 * b9 + a14 * b8 + a15 * b7) + m;
-    f[7] = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + 38 * (a8 * b15 + a9 * b14 + a10 * b13 + a11 * b12 + a12 * b11 + a13 * b10 + a14 * b9 + a15 * b8) + m;
-    f[8] = a0 * b8 + a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1 + a8 * b0 + 38 * (a9 * b15 + a10 * b14 + a11 * b13 + a12 * b12 + a13 * b11 + a14 * b10 + a15 * b9) + m;
-    f[9] = a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0 + 38 * (a10 * b15 + a11 * b14 + a12 * b13 + a13 * b12 + a14 * b11 + a15 * b10) + m;
-    f[10] = a0 * b10 + a1 * b9 + a2 * b8 + a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3 + a8 * b2 + a9 * b1 + a10 * b0 + 38 * (a11 * b15 + a12 * b14 + a13 * b13 + a14 * b12 + a15 * b11) + m;
-    f[11] = a0 * b11 + a1 * b10 + a2 * b9 + a3 * b8 + a4 * b7 + a5 * b6 + a6 * b5 + a7 * b4 + a8 * b3 + a9 * b2 + a10 * b1 + a11 * b0 + 38 * (a12 * b15 + a13 * b14 + a14 * b13 + a15 * b12) + m;
-    f[12] = a0 * b12 + a1 * b11 + a2 * b10 + a3 * b9 + a4 * b8 + a5 * b7 + a6 * b6 + a7 * b5 + a8 * b4 + a9 * b3 + a10 * b2 + a11 * b1 + a12 * b0 + 38 * (a13 * b15 + a14 * b14 + a15 * b13) + m;
-    f[13] = a0 * b13 + a1 * b12 + a2 * b11 + a3 * b10 + a4 * b9 + a5 * b8 + a6 * b7 + a7 * b6 + a8 * b5 + a9 * b4 + a10 * b3 + a11 * b2 + a12 * b1 + a13 * b0 + 38 * (a14 * b15 + a15 * b14) + m;
-    f[14] = a0 * b14 + a1 * b13 + a2 * b12 + a3 * b11 + a4 * b10 + a5 * b9 + a6 * b8 + a7 * b7 + a8 * b6 + a9 * b5 + a10 * b4 + a11 * b3 + a12 * b2 + a13 * b1 + a14 * b0 + 38 * (a15 * b15) + m;
-    f[15] = a0 * b15 + a1 * b14 + a2 * b13 + a3 * b12 + a4 * b11 + a5 * b10 + a6 * b9 + a7 * b8 + a8 * b7 + a9 * b6 + a10 * b5 + a11 * b4 + a12 * b3 + a13 * b2 + a14 * b1 + a15 * b0 + m;
+    mulColumnsJs(f, a, b);
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
@@ -388,24 +439,7 @@ export function feSq(o: Fe, a: Fe): void {
     f[14] = cv(a, r, 1) + m;
     f[15] = cv(a, r, 0) + m;
   } else {
-    const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
-    const d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3, d4 = 2 * a4, d5 = 2 * a5, d6 = 2 * a6, d7 = 2 * a7, d8 = 2 * a8, d9 = 2 * a9, d10 = 2 * a10, d11 = 2 * a11, d12 = 2 * a12, d13 = 2 * a13, d14 = 2 * a14;
-    f[0] = a0 * a0 + 38 * (d1 * a15 + d2 * a14 + d3 * a13 + d4 * a12 + d5 * a11 + d6 * a10 + d7 * a9 + a8 * a8) + m;
-    f[1] = d0 * a1 + 38 * (d2 * a15 + d3 * a14 + d4 * a13 + d5 * a12 + d6 * a11 + d7 * a10 + d8 * a9) + m;
-    f[2] = d0 * a2 + a1 * a1 + 38 * (d3 * a15 + d4 * a14 + d5 * a13 + d6 * a12 + d7 * a11 + d8 * a10 + a9 * a9) + m;
-    f[3] = d0 * a3 + d1 * a2 + 38 * (d4 * a15 + d5 * a14 + d6 * a13 + d7 * a12 + d8 * a11 + d9 * a10) + m;
-    f[4] = d0 * a4 + d1 * a3 + a2 * a2 + 38 * (d5 * a15 + d6 * a14 + d7 * a13 + d8 * a12 + d9 * a11 + a10 * a10) + m;
-    f[5] = d0 * a5 + d1 * a4 + d2 * a3 + 38 * (d6 * a15 + d7 * a14 + d8 * a13 + d9 * a12 + d10 * a11) + m;
-    f[6] = d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3 + 38 * (d7 * a15 + d8 * a14 + d9 * a13 + d10 * a12 + a11 * a11) + m;
-    f[7] = d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4 + 38 * (d8 * a15 + d9 * a14 + d10 * a13 + d11 * a12) + m;
-    f[8] = d0 * a8 + d1 * a7 + d2 * a6 + d3 * a5 + a4 * a4 + 38 * (d9 * a15 + d10 * a14 + d11 * a13 + a12 * a12) + m;
-    f[9] = d0 * a9 + d1 * a8 + d2 * a7 + d3 * a6 + d4 * a5 + 38 * (d10 * a15 + d11 * a14 + d12 * a13) + m;
-    f[10] = d0 * a10 + d1 * a9 + d2 * a8 + d3 * a7 + d4 * a6 + a5 * a5 + 38 * (d11 * a15 + d12 * a14 + a13 * a13) + m;
-    f[11] = d0 * a11 + d1 * a10 + d2 * a9 + d3 * a8 + d4 * a7 + d5 * a6 + 38 * (d12 * a15 + d13 * a14) + m;
-    f[12] = d0 * a12 + d1 * a11 + d2 * a10 + d3 * a9 + d4 * a8 + d5 * a7 + a6 * a6 + 38 * (d13 * a15 + a14 * a14) + m;
-    f[13] = d0 * a13 + d1 * a12 + d2 * a11 + d3 * a10 + d4 * a9 + d5 * a8 + d6 * a7 + 38 * (d14 * a15) + m;
-    f[14] = d0 * a14 + d1 * a13 + d2 * a12 + d3 * a11 + d4 * a10 + d5 * a9 + d6 * a8 + a7 * a7 + 38 * (a15 * a15) + m;
-    f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
+    sqColumnsJs(f, a);
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
@@ -521,24 +555,9 @@ export function feSqSum(o: Fe, x: Fe, y: Fe): void {
     f[14] = cv(s, r, 1) + m;
     f[15] = cv(s, r, 0) + m;
   } else {
-    const a0 = x[0] + y[0], a1 = x[1] + y[1], a2 = x[2] + y[2], a3 = x[3] + y[3], a4 = x[4] + y[4], a5 = x[5] + y[5], a6 = x[6] + y[6], a7 = x[7] + y[7], a8 = x[8] + y[8], a9 = x[9] + y[9], a10 = x[10] + y[10], a11 = x[11] + y[11], a12 = x[12] + y[12], a13 = x[13] + y[13], a14 = x[14] + y[14], a15 = x[15] + y[15];
-    const d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3, d4 = 2 * a4, d5 = 2 * a5, d6 = 2 * a6, d7 = 2 * a7, d8 = 2 * a8, d9 = 2 * a9, d10 = 2 * a10, d11 = 2 * a11, d12 = 2 * a12, d13 = 2 * a13, d14 = 2 * a14;
-    f[0] = a0 * a0 + 38 * (d1 * a15 + d2 * a14 + d3 * a13 + d4 * a12 + d5 * a11 + d6 * a10 + d7 * a9 + a8 * a8) + m;
-    f[1] = d0 * a1 + 38 * (d2 * a15 + d3 * a14 + d4 * a13 + d5 * a12 + d6 * a11 + d7 * a10 + d8 * a9) + m;
-    f[2] = d0 * a2 + a1 * a1 + 38 * (d3 * a15 + d4 * a14 + d5 * a13 + d6 * a12 + d7 * a11 + d8 * a10 + a9 * a9) + m;
-    f[3] = d0 * a3 + d1 * a2 + 38 * (d4 * a15 + d5 * a14 + d6 * a13 + d7 * a12 + d8 * a11 + d9 * a10) + m;
-    f[4] = d0 * a4 + d1 * a3 + a2 * a2 + 38 * (d5 * a15 + d6 * a14 + d7 * a13 + d8 * a12 + d9 * a11 + a10 * a10) + m;
-    f[5] = d0 * a5 + d1 * a4 + d2 * a3 + 38 * (d6 * a15 + d7 * a14 + d8 * a13 + d9 * a12 + d10 * a11) + m;
-    f[6] = d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3 + 38 * (d7 * a15 + d8 * a14 + d9 * a13 + d10 * a12 + a11 * a11) + m;
-    f[7] = d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4 + 38 * (d8 * a15 + d9 * a14 + d10 * a13 + d11 * a12) + m;
-    f[8] = d0 * a8 + d1 * a7 + d2 * a6 + d3 * a5 + a4 * a4 + 38 * (d9 * a15 + d10 * a14 + d11 * a13 + a12 * a12) + m;
-    f[9] = d0 * a9 + d1 * a8 + d2 * a7 + d3 * a6 + d4 * a5 + 38 * (d10 * a15 + d11 * a14 + d12 * a13) + m;
-    f[10] = d0 * a10 + d1 * a9 + d2 * a8 + d3 * a7 + d4 * a6 + a5 * a5 + 38 * (d11 * a15 + d12 * a14 + a13 * a13) + m;
-    f[11] = d0 * a11 + d1 * a10 + d2 * a9 + d3 * a8 + d4 * a7 + d5 * a6 + 38 * (d12 * a15 + d13 * a14) + m;
-    f[12] = d0 * a12 + d1 * a11 + d2 * a10 + d3 * a9 + d4 * a8 + d5 * a7 + a6 * a6 + 38 * (d13 * a15 + a14 * a14) + m;
-    f[13] = d0 * a13 + d1 * a12 + d2 * a11 + d3 * a10 + d4 * a9 + d5 * a8 + d6 * a7 + 38 * (d14 * a15) + m;
-    f[14] = d0 * a14 + d1 * a13 + d2 * a12 + d3 * a11 + d4 * a10 + d5 * a9 + d6 * a8 + a7 * a7 + 38 * (a15 * a15) + m;
-    f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
+    const s = w.s;
+    for (let i = 0; i < 16; i++) s[i] = x[i] + y[i];
+    sqColumnsJs(f, s);
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
@@ -654,24 +673,9 @@ export function feSqDiff(o: Fe, x: Fe, y: Fe): void {
     f[14] = cv(s, r, 1) + m;
     f[15] = cv(s, r, 0) + m;
   } else {
-    const a0 = x[0] - y[0] + 261992, a1 = x[1] - y[1] + 262140, a2 = x[2] - y[2] + 262140, a3 = x[3] - y[3] + 262140, a4 = x[4] - y[4] + 262140, a5 = x[5] - y[5] + 262140, a6 = x[6] - y[6] + 262140, a7 = x[7] - y[7] + 262140, a8 = x[8] - y[8] + 262140, a9 = x[9] - y[9] + 262140, a10 = x[10] - y[10] + 262140, a11 = x[11] - y[11] + 262140, a12 = x[12] - y[12] + 262140, a13 = x[13] - y[13] + 262140, a14 = x[14] - y[14] + 262140, a15 = x[15] - y[15] + 262140;
-    const d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3, d4 = 2 * a4, d5 = 2 * a5, d6 = 2 * a6, d7 = 2 * a7, d8 = 2 * a8, d9 = 2 * a9, d10 = 2 * a10, d11 = 2 * a11, d12 = 2 * a12, d13 = 2 * a13, d14 = 2 * a14;
-    f[0] = a0 * a0 + 38 * (d1 * a15 + d2 * a14 + d3 * a13 + d4 * a12 + d5 * a11 + d6 * a10 + d7 * a9 + a8 * a8) + m;
-    f[1] = d0 * a1 + 38 * (d2 * a15 + d3 * a14 + d4 * a13 + d5 * a12 + d6 * a11 + d7 * a10 + d8 * a9) + m;
-    f[2] = d0 * a2 + a1 * a1 + 38 * (d3 * a15 + d4 * a14 + d5 * a13 + d6 * a12 + d7 * a11 + d8 * a10 + a9 * a9) + m;
-    f[3] = d0 * a3 + d1 * a2 + 38 * (d4 * a15 + d5 * a14 + d6 * a13 + d7 * a12 + d8 * a11 + d9 * a10) + m;
-    f[4] = d0 * a4 + d1 * a3 + a2 * a2 + 38 * (d5 * a15 + d6 * a14 + d7 * a13 + d8 * a12 + d9 * a11 + a10 * a10) + m;
-    f[5] = d0 * a5 + d1 * a4 + d2 * a3 + 38 * (d6 * a15 + d7 * a14 + d8 * a13 + d9 * a12 + d10 * a11) + m;
-    f[6] = d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3 + 38 * (d7 * a15 + d8 * a14 + d9 * a13 + d10 * a12 + a11 * a11) + m;
-    f[7] = d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4 + 38 * (d8 * a15 + d9 * a14 + d10 * a13 + d11 * a12) + m;
-    f[8] = d0 * a8 + d1 * a7 + d2 * a6 + d3 * a5 + a4 * a4 + 38 * (d9 * a15 + d10 * a14 + d11 * a13 + a12 * a12) + m;
-    f[9] = d0 * a9 + d1 * a8 + d2 * a7 + d3 * a6 + d4 * a5 + 38 * (d10 * a15 + d11 * a14 + d12 * a13) + m;
-    f[10] = d0 * a10 + d1 * a9 + d2 * a8 + d3 * a7 + d4 * a6 + a5 * a5 + 38 * (d11 * a15 + d12 * a14 + a13 * a13) + m;
-    f[11] = d0 * a11 + d1 * a10 + d2 * a9 + d3 * a8 + d4 * a7 + d5 * a6 + 38 * (d12 * a15 + d13 * a14) + m;
-    f[12] = d0 * a12 + d1 * a11 + d2 * a10 + d3 * a9 + d4 * a8 + d5 * a7 + a6 * a6 + 38 * (d13 * a15 + a14 * a14) + m;
-    f[13] = d0 * a13 + d1 * a12 + d2 * a11 + d3 * a10 + d4 * a9 + d5 * a8 + d6 * a7 + 38 * (d14 * a15) + m;
-    f[14] = d0 * a14 + d1 * a13 + d2 * a12 + d3 * a11 + d4 * a10 + d5 * a9 + d6 * a8 + a7 * a7 + 38 * (a15 * a15) + m;
-    f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
+    const s = w.s;
+    for (let i = 0; i < 16; i++) s[i] = x[i] - y[i] + SUB_K[i];
+    sqColumnsJs(f, s);
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
@@ -778,24 +782,9 @@ export function feMulLayout(o: Fe, a: Fe, r: Fe): void {
     f[14] = cv(a, r, 1) + m;
     f[15] = cv(a, r, 0) + m;
   } else {
-    const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
-    const b0 = r[15], b1 = r[14], b2 = r[13], b3 = r[12], b4 = r[11], b5 = r[10], b6 = r[9], b7 = r[8], b8 = r[7], b9 = r[6], b10 = r[5], b11 = r[4], b12 = r[3], b13 = r[2], b14 = r[1], b15 = r[0];
-    f[0] = a0 * b0 + 38 * (a1 * b15 + a2 * b14 + a3 * b13 + a4 * b12 + a5 * b11 + a6 * b10 + a7 * b9 + a8 * b8 + a9 * b7 + a10 * b6 + a11 * b5 + a12 * b4 + a13 * b3 + a14 * b2 + a15 * b1) + m;
-    f[1] = a0 * b1 + a1 * b0 + 38 * (a2 * b15 + a3 * b14 + a4 * b13 + a5 * b12 + a6 * b11 + a7 * b10 + a8 * b9 + a9 * b8 + a10 * b7 + a11 * b6 + a12 * b5 + a13 * b4 + a14 * b3 + a15 * b2) + m;
-    f[2] = a0 * b2 + a1 * b1 + a2 * b0 + 38 * (a3 * b15 + a4 * b14 + a5 * b13 + a6 * b12 + a7 * b11 + a8 * b10 + a9 * b9 + a10 * b8 + a11 * b7 + a12 * b6 + a13 * b5 + a14 * b4 + a15 * b3) + m;
-    f[3] = a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0 + 38 * (a4 * b15 + a5 * b14 + a6 * b13 + a7 * b12 + a8 * b11 + a9 * b10 + a10 * b9 + a11 * b8 + a12 * b7 + a13 * b6 + a14 * b5 + a15 * b4) + m;
-    f[4] = a0 * b4 + a1 * b3 + a2 * b2 + a3 * b1 + a4 * b0 + 38 * (a5 * b15 + a6 * b14 + a7 * b13 + a8 * b12 + a9 * b11 + a10 * b10 + a11 * b9 + a12 * b8 + a13 * b7 + a14 * b6 + a15 * b5) + m;
-    f[5] = a0 * b5 + a1 * b4 + a2 * b3 + a3 * b2 + a4 * b1 + a5 * b0 + 38 * (a6 * b15 + a7 * b14 + a8 * b13 + a9 * b12 + a10 * b11 + a11 * b10 + a12 * b9 + a13 * b8 + a14 * b7 + a15 * b6) + m;
-    f[6] = a0 * b6 + a1 * b5 + a2 * b4 + a3 * b3 + a4 * b2 + a5 * b1 + a6 * b0 + 38 * (a7 * b15 + a8 * b14 + a9 * b13 + a10 * b12 + a11 * b11 + a12 * b10 + a13 * b9 + a14 * b8 + a15 * b7) + m;
-    f[7] = a0 * b7 + a1 * b6 + a2 * b5 + a3 * b4 + a4 * b3 + a5 * b2 + a6 * b1 + a7 * b0 + 38 * (a8 * b15 + a9 * b14 + a10 * b13 + a11 * b12 + a12 * b11 + a13 * b10 + a14 * b9 + a15 * b8) + m;
-    f[8] = a0 * b8 + a1 * b7 + a2 * b6 + a3 * b5 + a4 * b4 + a5 * b3 + a6 * b2 + a7 * b1 + a8 * b0 + 38 * (a9 * b15 + a10 * b14 + a11 * b13 + a12 * b12 + a13 * b11 + a14 * b10 + a15 * b9) + m;
-    f[9] = a0 * b9 + a1 * b8 + a2 * b7 + a3 * b6 + a4 * b5 + a5 * b4 + a6 * b3 + a7 * b2 + a8 * b1 + a9 * b0 + 38 * (a10 * b15 + a11 * b14 + a12 * b13 + a13 * b12 + a14 * b11 + a15 * b10) + m;
-    f[10] = a0 * b10 + a1 * b9 + a2 * b8 + a3 * b7 + a4 * b6 + a5 * b5 + a6 * b4 + a7 * b3 + a8 * b2 + a9 * b1 + a10 * b0 + 38 * (a11 * b15 + a12 * b14 + a13 * b13 + a14 * b12 + a15 * b11) + m;
-    f[11] = a0 * b11 + a1 * b10 + a2 * b9 + a3 * b8 + a4 * b7 + a5 * b6 + a6 * b5 + a7 * b4 + a8 * b3 + a9 * b2 + a10 * b1 + a11 * b0 + 38 * (a12 * b15 + a13 * b14 + a14 * b13 + a15 * b12) + m;
-    f[12] = a0 * b12 + a1 * b11 + a2 * b10 + a3 * b9 + a4 * b8 + a5 * b7 + a6 * b6 + a7 * b5 + a8 * b4 + a9 * b3 + a10 * b2 + a11 * b1 + a12 * b0 + 38 * (a13 * b15 + a14 * b14 + a15 * b13) + m;
-    f[13] = a0 * b13 + a1 * b12 + a2 * b11 + a3 * b10 + a4 * b9 + a5 * b8 + a6 * b7 + a7 * b6 + a8 * b5 + a9 * b4 + a10 * b3 + a11 * b2 + a12 * b1 + a13 * b0 + 38 * (a14 * b15 + a15 * b14) + m;
-    f[14] = a0 * b14 + a1 * b13 + a2 * b12 + a3 * b11 + a4 * b10 + a5 * b9 + a6 * b8 + a7 * b7 + a8 * b6 + a9 * b5 + a10 * b4 + a11 * b3 + a12 * b2 + a13 * b1 + a14 * b0 + 38 * (a15 * b15) + m;
-    f[15] = a0 * b15 + a1 * b14 + a2 * b13 + a3 * b12 + a4 * b11 + a5 * b10 + a6 * b9 + a7 * b8 + a8 * b7 + a9 * b6 + a10 * b5 + a11 * b4 + a12 * b3 + a13 * b2 + a14 * b1 + a15 * b0 + m;
+    const s = w.s;
+    for (let i = 0; i < 16; i++) s[i] = r[15 - i];
+    mulColumnsJs(f, a, s);
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;
@@ -845,24 +834,7 @@ export function feSqLayout(o: Fe, a: Fe, r: Fe): void {
     f[14] = cv(a, r, 1) + m;
     f[15] = cv(a, r, 0) + m;
   } else {
-    const a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7], a8 = a[8], a9 = a[9], a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14], a15 = a[15];
-    const d0 = 2 * a0, d1 = 2 * a1, d2 = 2 * a2, d3 = 2 * a3, d4 = 2 * a4, d5 = 2 * a5, d6 = 2 * a6, d7 = 2 * a7, d8 = 2 * a8, d9 = 2 * a9, d10 = 2 * a10, d11 = 2 * a11, d12 = 2 * a12, d13 = 2 * a13, d14 = 2 * a14;
-    f[0] = a0 * a0 + 38 * (d1 * a15 + d2 * a14 + d3 * a13 + d4 * a12 + d5 * a11 + d6 * a10 + d7 * a9 + a8 * a8) + m;
-    f[1] = d0 * a1 + 38 * (d2 * a15 + d3 * a14 + d4 * a13 + d5 * a12 + d6 * a11 + d7 * a10 + d8 * a9) + m;
-    f[2] = d0 * a2 + a1 * a1 + 38 * (d3 * a15 + d4 * a14 + d5 * a13 + d6 * a12 + d7 * a11 + d8 * a10 + a9 * a9) + m;
-    f[3] = d0 * a3 + d1 * a2 + 38 * (d4 * a15 + d5 * a14 + d6 * a13 + d7 * a12 + d8 * a11 + d9 * a10) + m;
-    f[4] = d0 * a4 + d1 * a3 + a2 * a2 + 38 * (d5 * a15 + d6 * a14 + d7 * a13 + d8 * a12 + d9 * a11 + a10 * a10) + m;
-    f[5] = d0 * a5 + d1 * a4 + d2 * a3 + 38 * (d6 * a15 + d7 * a14 + d8 * a13 + d9 * a12 + d10 * a11) + m;
-    f[6] = d0 * a6 + d1 * a5 + d2 * a4 + a3 * a3 + 38 * (d7 * a15 + d8 * a14 + d9 * a13 + d10 * a12 + a11 * a11) + m;
-    f[7] = d0 * a7 + d1 * a6 + d2 * a5 + d3 * a4 + 38 * (d8 * a15 + d9 * a14 + d10 * a13 + d11 * a12) + m;
-    f[8] = d0 * a8 + d1 * a7 + d2 * a6 + d3 * a5 + a4 * a4 + 38 * (d9 * a15 + d10 * a14 + d11 * a13 + a12 * a12) + m;
-    f[9] = d0 * a9 + d1 * a8 + d2 * a7 + d3 * a6 + d4 * a5 + 38 * (d10 * a15 + d11 * a14 + d12 * a13) + m;
-    f[10] = d0 * a10 + d1 * a9 + d2 * a8 + d3 * a7 + d4 * a6 + a5 * a5 + 38 * (d11 * a15 + d12 * a14 + a13 * a13) + m;
-    f[11] = d0 * a11 + d1 * a10 + d2 * a9 + d3 * a8 + d4 * a7 + d5 * a6 + 38 * (d12 * a15 + d13 * a14) + m;
-    f[12] = d0 * a12 + d1 * a11 + d2 * a10 + d3 * a9 + d4 * a8 + d5 * a7 + a6 * a6 + 38 * (d13 * a15 + a14 * a14) + m;
-    f[13] = d0 * a13 + d1 * a12 + d2 * a11 + d3 * a10 + d4 * a9 + d5 * a8 + d6 * a7 + 38 * (d14 * a15) + m;
-    f[14] = d0 * a14 + d1 * a13 + d2 * a12 + d3 * a11 + d4 * a10 + d5 * a9 + d6 * a8 + a7 * a7 + 38 * (a15 * a15) + m;
-    f[15] = d0 * a15 + d1 * a14 + d2 * a13 + d3 * a12 + d4 * a11 + d5 * a10 + d6 * a9 + d7 * a8 + m;
+    sqColumnsJs(f, a);
   }
   // Carry through the 16-bit pieces of each column (see the file comment).
   const u = w.u;

@@ -1,6 +1,7 @@
 /**
- * X25519 (RFC 7748 §5): Montgomery ladder over field25519, constant time (conditional swaps
- * with arithmetic masks, fixed 255 iterations, no allocation inside the ladder).
+ * X25519 (RFC 7748 §5): Montgomery ladder over field25519, constant time (the conditional swap is
+ * arithmetic and folded into each step's additions, fixed 255 iterations, no allocation inside
+ * the ladder). Speed on Espruino and its measurement: docs/crypto-speed.md.
  */
 import {
   Fe,
@@ -21,6 +22,7 @@ import {
   feCswap,
   feInvert,
   feCopy,
+  feWipeScratch,
 } from './field25519';
 import { isAllZero, wipe } from '../bytes';
 
@@ -197,6 +199,7 @@ export function x25519(scalar: Uint8Array, u: Uint8Array): Uint8Array {
   feToBytes(out, X2);
   K.fill(0);
   for (let i = 0; i < ALL.length; i++) ALL[i].fill(0);
+  feWipeScratch();
   return out;
 }
 

@@ -56,9 +56,13 @@ function joinKey(shared: Uint8Array, epk: Uint8Array, boxKey: Uint8Array): Uint8
 
 const ZERO_NONCE = new Uint8Array(12);
 
-/** Seal a JOIN to the MSS box key from the beacon. `ephemeralSecret` must be 32 fresh random bytes; it is wiped. */
-export function sealJoin(boxKey: Uint8Array, join: JoinMsg, cellSize: number, ephemeralSecret: Uint8Array): Uint8Array {
-  const epk = x25519Base(ephemeralSecret);
+/**
+ * Seal a JOIN to the MSS box key from the beacon. `ephemeralSecret` must be 32 fresh random bytes; it is wiped.
+ * `ephemeralPublic`, if given, must be x25519Base(ephemeralSecret), computed ahead of time while idle
+ * (firmware/src/precompute.ts); it saves one X25519 here.
+ */
+export function sealJoin(boxKey: Uint8Array, join: JoinMsg, cellSize: number, ephemeralSecret: Uint8Array, ephemeralPublic?: Uint8Array | null): Uint8Array {
+  const epk = ephemeralPublic ? ephemeralPublic : x25519Base(ephemeralSecret);
   const shared = x25519Shared(ephemeralSecret, boxKey);
   const k = joinKey(shared, epk, boxKey);
   const header = concat([new Uint8Array([PROTOCOL_VERSION, KIND_JOIN]), epk]);
