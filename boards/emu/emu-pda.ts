@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
-import { EVENT_PREFIX } from '../../firmware/src/event-prefix';
+import { parseEventLine } from '../../host/board/framing';
 import { EmuAccessPoint } from './access-point';
 import { createEmuBoard, type EmuBoardHandle } from './board';
 import { createEspruinoContext, runBundle } from './espruino-vm';
@@ -54,13 +54,8 @@ export class EmuPda {
       localAddress: opts.localAddress,
       consoleWrite: (line) => {
         this.consoleLines.push(line);
-        if (!line.startsWith(EVENT_PREFIX)) return;
-        let e: PdaEvent;
-        try {
-          e = JSON.parse(line.slice(EVENT_PREFIX.length));
-        } catch {
-          return;
-        }
+        const e = parseEventLine(line) as PdaEvent | null;
+        if (!e) return;
         this.events.push(e);
         opts.onEvent?.(e);
         for (const w of this.waiters.slice()) {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
-import { EVENT_PREFIX } from '../../firmware/src/event-prefix';
+import { parseEventLine } from '../../host/board/framing';
 import { createEspruinoContext, disposeEspruinoContext, runBundle } from '../emu/espruino-vm';
 import { createNetnsBoard, type NetnsBoardHandle } from './board';
 import type { LeakKind } from './leaks';
@@ -36,13 +36,8 @@ export class NetnsPda {
       leaks: o.leaks,
       consoleWrite: (line) => {
         o.onLine?.(line);
-        if (!line.startsWith(EVENT_PREFIX)) return;
-        let e: PdaEvent;
-        try {
-          e = JSON.parse(line.slice(EVENT_PREFIX.length));
-        } catch {
-          return;
-        }
+        const e = parseEventLine(line) as PdaEvent | null;
+        if (!e) return;
         this.events.push(e);
         o.onEvent?.(e);
       },

@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EVENT_PREFIX } from '../../firmware/src/event-prefix';
+import { parseEventLine } from '../board/framing';
 import { execTool } from '../../boards/netns/exec';
 import type { LeakKind } from '../../boards/netns/leaks';
 import { addBridge, addNamespace, addStation, killNamespacePids, listNamespaces, listNamespacesSync, nsSysctl, deleteNamespace } from './netns';
@@ -68,13 +68,8 @@ export class LabPda {
   ) {}
 
   onLine(l: string): void {
-    if (!l.startsWith(EVENT_PREFIX)) return;
-    let e: PdaEvent;
-    try {
-      e = JSON.parse(l.slice(EVENT_PREFIX.length));
-    } catch {
-      return;
-    }
+    const e = parseEventLine(l) as PdaEvent | null;
+    if (!e) return;
     this.events.push(e);
     for (const w of this.waiters.slice()) {
       if (w.pred(e)) {
