@@ -7,6 +7,7 @@
  * the objects it would see on Espruino (no host-realm objects with extra methods).
  */
 import { Socket as NodeSocket } from 'node:net';
+import { equalBytes } from '../../shared/src/bytes';
 import type { Board, Socket, SocketHandlers } from '../../firmware/src/board';
 import type { EmuAccessPoint } from './access-point';
 import type { EmuNic } from './nic';
@@ -53,7 +54,14 @@ export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
         }
       },
       currentMac: () => toVm(p.nic.mac),
-      connect(hostname, cb) {
+      burnedInMac: () => toVm(p.nic.burnedIn),
+      connect(hostname, expectedMac, cb) {
+        // Re-read the register right before associating: refuse rather than go on the air with an
+        // address the firmware did not ask for (firmware/src/board.ts Radio.connect).
+        if (!equalBytes(p.nic.mac, Uint8Array.from(expectedMac))) {
+          setImmediate(() => cb('MAC register does not hold the expected address'));
+          return;
+        }
         p.nic.associated = true;
         p.ap.associate(p.nic.mac, hostname);
         setImmediate(() => cb());

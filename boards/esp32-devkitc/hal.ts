@@ -11,11 +11,15 @@
  *  - the DHCP hostname is set to the random per-session name before association (Wifi.setHostname);
  *  - Espruino's saved Wi-Fi config (.wificfg) would make the board auto-connect at power-on with
  *    the burned-in address: it is erased at boot and never written (Wifi.save is never called);
- *  - after a session the register gets a fresh random throwaway address, so the TmpMAC of the
- *    ended session does not linger in the register.
+ *  - Wifi.connect is called only after the register was re-read and holds the address the firmware
+ *    asked for (Radio.connect's expectedMac);
+ *  - the firmware loads a fresh random throwaway address after an anonymous session (link.ts), so the
+ *    TmpMAC of the ended session does not linger in the register; the extension itself loads a random
+ *    address at init, before any code can start the station (boards/esp32/README.md).
  */
 import type { Board, Radio } from '../../firmware/src/board';
-import { formatMac, newTmpMac } from '../../shared/src/tmpmac';
+import { equalBytes } from '../../shared/src/bytes';
+import { formatMac } from '../../shared/src/tmpmac';
 import { parseMacText } from '../espruino-common/mac';
 import { registerApp } from '../../firmware/src/apps';
 import { espruinoClock, espruinoConsole, hwRandom } from '../espruino-common/basics';
@@ -86,10 +90,19 @@ export function createEsp32Board(d: Esp32Deps): Board {
       });
     },
     currentMac: readMac,
-    connect: function (hostname: string, cb: (err?: string) => void) {
+    burnedInMac: function () {
+      // With the extension the register holds a random address from init on (boards/esp32/README.md),
+      // so the factory address is read from eFuse; without it the register still holds it.
+      const f = writer && writer.getFactoryMac ? parseMacText(writer.getFactoryMac()) : null;
+      return f || readMac();
+    },
+    connect: function (hostname: string, expectedMac: Uint8Array, cb: (err?: string) => void) {
       const creds = wifiCredentials(storage);
       if (!creds) return cb('no Wi-Fi configured (hood board config --wifi-ssid ...)');
       const go = function () {
+        // Re-read the register immediately before Wifi.connect (which starts the station and, through
+        // Espruino's STA_START handler, associates at once): refuse unless it holds the expected address.
+        if (!equalBytes(readMac(), expectedMac)) return cb('MAC register does not hold the expected address');
         d.wifi.connect(creds.ssid, { password: creds.password }, function (err) {
           cb(err ? String(err) : undefined);
         });
@@ -99,15 +112,9 @@ export function createEsp32Board(d: Esp32Deps): Board {
       else go();
     },
     disconnect: function (cb: () => void) {
+      // The throwaway address after an anonymous session is loaded by the firmware's link teardown
+      // (firmware/src/link.ts) through setMac, and waited for there.
       d.wifi.disconnect(function () {
-        // Leave no trace of the ended session in the register: load a fresh throwaway address.
-        if (writer) {
-          try {
-            writer.setStaMac(formatMac(newTmpMac(random)));
-          } catch (e) {
-            // the next session loads its own TmpMAC anyway; nothing was sent with this one
-          }
-        }
         cb();
       });
     },

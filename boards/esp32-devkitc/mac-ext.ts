@@ -7,6 +7,8 @@
 export interface MacWriter {
   /** Write the STA unicast address register; throws (Espruino exception) on any refusal. */
   setStaMac(mac: string): boolean;
+  /** The factory station address from eFuse (the register itself holds a random one from init on). */
+  getFactoryMac?(): string;
 }
 
 /** The extension's entry point if this Espruino build has it, else null. Never throws. */

@@ -25,6 +25,12 @@
  *  7. after esp_wifi_set_mac, the register is read back (esp_wifi_get_mac) and must equal the
  *     request; anything else throws.
  * Every refusal throws a JS exception; the firmware then fails the session closed.
+ *
+ * At init (jswInit, which Espruino's jsiSoftInit runs before the saved boot code and before
+ * jswrap_wifi_restore() can start the station) the register is loaded with a random, locally
+ * administered unicast address (esp_fill_random; first octet: bit 0 = 0, bit 1 = 1), so that nothing
+ * the radio could send before hood's code runs carries the burned-in address (README.md, "Boot").
+ * ESP32.getFactoryMac() returns the eFuse station address for the home identity (paper section 2.4).
  */
 #include <string.h>
 
@@ -33,6 +39,7 @@
 #include "jsparse.h"
 
 #include "esp_err.h"
+#include "esp_system.h"
 #include "esp_wifi.h"
 
 /* Parse "xx:xx:xx:xx:xx:xx" (either hex case). Returns false on any other shape. */
@@ -127,4 +134,46 @@ bool jswrap_hood_esp32_setStaMac(JsVar *jsMac) {
     return false;
   }
   return true;
+}
+
+/*JSON{
+  "type"     : "init",
+  "ifdef"    : "ESP32",
+  "generate" : "jswrap_hood_esp32_init"
+}
+Load a random, locally administered unicast address into the station register before anything can
+start the station (hood: boards/esp32/README.md).
+*/
+void jswrap_hood_esp32_init(void) {
+  uint8_t mac[6];
+  wifi_mode_t mode;
+  /* Wi-Fi disabled (ESP32.enableWifi(false)) or not initialised: nothing can transmit, nothing to do. */
+  if (esp_wifi_get_mode(&mode) != ESP_OK || mode == WIFI_MODE_AP) return;
+  /* After a soft reset the station may be associated (home mode): leave it to its owner. */
+  wifi_ap_record_t ap;
+  if (esp_wifi_sta_get_ap_info(&ap) == ESP_OK) return;
+  if (mode == WIFI_MODE_NULL && esp_wifi_set_mode(WIFI_MODE_STA) != ESP_OK) return;
+  /* Stopping never transmits; the write needs the interface disabled (see the call above). */
+  esp_wifi_stop();
+  esp_fill_random(mac, sizeof(mac));
+  mac[0] = (uint8_t)((mac[0] & 0xFC) | 0x02); /* I/G = 0 (unicast), U/L = 1 (locally administered) */
+  esp_wifi_set_mac(WIFI_IF_STA, mac);
+  memset(mac, 0, sizeof(mac));
+}
+
+/*JSON{
+  "type"     : "staticmethod",
+  "class"    : "ESP32",
+  "ifdef"    : "ESP32",
+  "name"     : "getFactoryMac",
+  "generate" : "jswrap_hood_esp32_getFactoryMac",
+  "return"   : ["JsVar", "The factory (eFuse) station address as `\"xx:xx:xx:xx:xx:xx\"`, or undefined"]
+}
+The burned-in station address (the register holds a random one from init on; hood's home mode uses
+this one).
+*/
+JsVar *jswrap_hood_esp32_getFactoryMac(void) {
+  uint8_t mac[6];
+  if (esp_read_mac(mac, ESP_MAC_WIFI_STA) != ESP_OK) return 0;
+  return jsvVarPrintf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }

@@ -8,5 +8,7 @@
 #include "jsvar.h"
 
 bool jswrap_hood_esp32_setStaMac(JsVar *jsMac);
+void jswrap_hood_esp32_init(void);
+JsVar *jswrap_hood_esp32_getFactoryMac(void);
 
 #endif

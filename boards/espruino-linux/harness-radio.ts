@@ -6,8 +6,9 @@
  *   board -> host  @hood {"ev":"radio","op":"set_mac","mac":"02:..","req":3}
  *   host  -> board hood.cmd('{"cmd":"radio","req":3,"ok":true,"mac":"02:.."}')
  *
- * ops: set_mac (load the unicast address register), associate (with the random DHCP hostname),
- * disassociate. A request the harness does not answer in time fails (so a session without a
+ * ops: set_mac (load the unicast address register), associate (with the random DHCP hostname and the
+ * address the register must hold; refused by the board before asking if the last address the harness
+ * reported is another one), disassociate. A request the harness does not answer in time fails (so a session without a
  * harness never starts: fail closed, like a board without the MAC-write call).
  */
 import type { Clock, Radio } from '../../firmware/src/board';
@@ -66,9 +67,17 @@ export function harnessRadio(emit: (ev: { [k: string]: unknown }) => void, clock
         // A copy; not mac.slice(): Espruino's typed-array slice returns a plain Array.
         return new Uint8Array(mac);
       },
-      connect: function (hostname: string, cb: (err?: string) => void) {
-        ask('associate', { hostname: hostname }, function (err) {
-          cb(err);
+      connect: function (hostname: string, expectedMac: Uint8Array, cb: (err?: string) => void) {
+        // The harness's NIC is the register: the expected address goes with the request, and a harness
+        // that reports which address it associated with is held to it.
+        if (!equalBytes(mac, expectedMac)) return cb('MAC register does not hold the expected address');
+        ask('associate', { hostname: hostname, mac: formatMac(expectedMac) }, function (err, got) {
+          if (err) return cb(err);
+          if (got !== undefined) {
+            const m = parseMacText(got);
+            if (!m || !equalBytes(m, expectedMac)) return cb('radio harness associated with a different MAC');
+          }
+          cb();
         });
       },
       disconnect: function (cb: () => void) {

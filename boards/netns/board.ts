@@ -4,7 +4,8 @@
  * frame a sniffer on the bridge can capture, so the privacy claims are checked on the wire (issue 6).
  *
  *  radio.setMac      -> `ip link set dev IF address MAC`, refused while the link is up (ESP32 rule)
- *  radio.connect     -> link up + one DHCP exchange (hostname from the firmware, client id below) +
+ *  radio.connect     -> register re-read from the kernel (refused unless it holds the expected MAC),
+ *                       link up + one DHCP exchange (hostname from the firmware, client id below) +
  *                       the leased address on the NIC
  *  radio.disconnect  -> address flushed, link down (no DHCPRELEASE: see dhcp.ts)
  *  net.connect       -> node:net bound to the leased address and to a source port drawn from the
@@ -92,14 +93,21 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
         later(cb, link.setMac(m));
       },
       currentMac: () => toVm(claimed || link.address),
-      connect(hostname, cb) {
-        const home = equalBytes(link.address, burnedIn);
-        const clientId = home || leaks.indexOf('dhcp-client-id') >= 0 ? hardwareClientId(burnedIn) : concat0(random(16));
-        const name = leaks.indexOf('hostname') >= 0 ? vendorHostname(burnedIn) : hostname;
+      burnedInMac: () => toVm(burnedIn),
+      connect(hostname, expectedMac, cb) {
+        const want = new Uint8Array(expectedMac);
         later(
           cb,
           (async () => {
             if (lease) throw new Error('already associated');
+            // Re-read the register from the kernel right before the link goes up: refuse rather than
+            // associate with an address the firmware did not ask for. The 'mac' leak is a lying driver,
+            // which lies here too (that is what makes it a leak the audit must catch).
+            const now = leaks.indexOf('mac') >= 0 && claimed ? claimed : await link.readAddress();
+            if (!equalBytes(now, want)) throw new Error('MAC register does not hold the expected address');
+            const home = equalBytes(link.address, burnedIn);
+            const clientId = home || leaks.indexOf('dhcp-client-id') >= 0 ? hardwareClientId(burnedIn) : concat0(random(16));
+            const name = leaks.indexOf('hostname') >= 0 ? vendorHostname(burnedIn) : hostname;
             await link.linkUp();
             const l = await requestLease({ iface: o.iface, hostname: name, clientId, timeoutMs: o.dhcpTimeoutMs });
             await link.addAddress(l.ip, l.prefixLen);

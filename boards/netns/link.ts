@@ -50,6 +50,12 @@ export class NetnsLink {
     this.up = l.flags.indexOf('UP') >= 0;
   }
 
+  /** Read the register from the kernel now (not the last value seen). */
+  async readAddress(): Promise<Uint8Array> {
+    await this.reread();
+    return this.mac.slice();
+  }
+
   async setMac(mac: Uint8Array): Promise<void> {
     if (mac.length !== 6) throw new Error('MAC must be 6 bytes');
     if (mac[0] & 1) throw new Error('I/G bit set: not a unicast address');

@@ -19,6 +19,8 @@ export interface AppContext {
   tmpId(): string;
   /** A beacon extension of the MSS of the current session (docs/protocol.md §2), or null. */
   beaconExtension(type: number): Uint8Array | null;
+  /** The MSS of the current session as `<mssId>/<identity key hex>`, '' if none (pending coins go back only there). */
+  mss(): string;
 }
 
 export interface App {

@@ -30,8 +30,18 @@ export interface Radio {
   setMac(mac: Uint8Array, cb: (err?: string) => void): void;
   /** The address currently in the register (6 bytes). */
   currentMac(): Uint8Array;
-  /** Associate with the access point; `hostname` is what DHCP would send (random per session). */
-  connect(hostname: string, cb: (err?: string) => void): void;
+  /**
+   * The factory (burned-in) address, where the register may hold another one at power-on (the ESP32
+   * extension loads a random address at init). Absent: the register holds it at boot.
+   */
+  burnedInMac?(): Uint8Array;
+  /**
+   * Associate with the access point; `hostname` is what DHCP would send (random per session). The
+   * board re-reads the address register immediately before associating and fails (cb(err), nothing
+   * sent) unless it holds `expectedMac`: whatever happened since the firmware's own read-back, the
+   * association never goes out under an address the firmware did not ask for (paper §5).
+   */
+  connect(hostname: string, expectedMac: Uint8Array, cb: (err?: string) => void): void;
   disconnect(cb: () => void): void;
 }
 

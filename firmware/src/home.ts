@@ -3,17 +3,19 @@
  * identity — the burned-in MAC the board booted with, a fixed hostname and a fixed MQTT client id, both
  * derived from that MAC the way stock ESP32 firmware derives them ("esp32-XXXXXX") — so whoever runs the
  * network can recognise it, exactly as with any ordinary device. Nothing of this identity may ever be
- * used in anonymous mode: main.ts ends the home link (socket closed, radio down) before an anonymous
- * session may start, and the anonymous session loads a fresh TmpMAC while the radio is down.
+ * used in anonymous mode: the home link holds the radio (link.ts RadioOwner) from `start` until it is
+ * fully down, an anonymous session cannot take the radio before that, and the session loads a fresh
+ * TmpMAC while the radio is down. Callbacks of an ended home link do nothing (link.ts generations), so
+ * a home link ended while associating can never go on to open MQTT under the home client id.
  *
  * Runs on Espruino: callbacks only.
  */
-import { copyBytes, equalBytes, toHex } from '../../shared/src/bytes';
+import { copyBytes, toHex } from '../../shared/src/bytes';
 import { formatMac } from '../../shared/src/tmpmac';
 import type { Board } from './board';
 import type { PdaConfig } from './config';
 import type { EventSink } from './events';
-import { MqttClient } from './mqtt/client';
+import { claimRadio, radioOwner, RadioLink } from './link';
 
 export interface HomeIdentity {
   mac: Uint8Array;
@@ -27,7 +29,7 @@ export function homeIdentity(mac: Uint8Array): HomeIdentity {
   return { mac: copyBytes(mac), hostname: 'hood-' + hex.substr(6), clientId: 'hood' + hex };
 }
 
-export type HomeState = 'off' | 'connecting' | 'connected';
+export type HomeState = 'off' | 'connecting' | 'connected' | 'closing';
 
 export class HomeLink {
   state: HomeState = 'off';
@@ -35,7 +37,8 @@ export class HomeLink {
   private cfg: PdaConfig;
   private emit: EventSink;
   private id: HomeIdentity;
-  private mqtt: MqttClient | null = null;
+  private link: RadioLink | null = null;
+  private endCbs: (() => void)[] = [];
 
   constructor(board: Board, cfg: PdaConfig, emit: EventSink, id: HomeIdentity) {
     this.board = board;
@@ -44,64 +47,51 @@ export class HomeLink {
     this.id = id;
   }
 
-  /** Put the burned-in address back (an anonymous session may have left a TmpMAC), associate, connect. */
-  start(): void {
+  /**
+   * Put the burned-in address back (an anonymous session may have left a throwaway), associate,
+   * connect. False (and an `error` event, code radio_busy) while an anonymous session holds the radio.
+   */
+  start(): boolean {
     if (this.state !== 'off') throw new Error('home link already ' + this.state);
+    if (!claimRadio(this.board, 'home', this.emit)) return false;
     const self = this;
     this.state = 'connecting';
-    const afterMac = function (err?: string) {
-      if (err) return self.failed('cannot load home MAC: ' + err);
-      if (!equalBytes(self.board.radio.currentMac(), self.id.mac)) return self.failed('MAC register does not hold the home MAC');
-      self.board.radio.connect(self.id.hostname, function (err2) {
-        if (err2) return self.failed('radio: ' + err2);
-        self.connectBroker();
-      });
-    };
-    if (equalBytes(this.board.radio.currentMac(), this.id.mac)) afterMac();
-    else this.board.radio.setMac(copyBytes(this.id.mac), afterMac);
-  }
-
-  private connectBroker(): void {
-    const self = this;
-    const m = new MqttClient(this.board.net, this.board.clock, {
-      host: this.cfg.brokerHost,
-      port: this.cfg.brokerPort,
-      clientId: this.id.clientId,
-      keepaliveSec: 30,
-      maxPacket: 4096,
+    const l = new RadioLink(this.board, this.cfg, { mac: copyBytes(this.id.mac), hostname: this.id.hostname, clientId: this.id.clientId, maxPacket: 4096, scrubMac: false }, {
+      onUp: function () {
+        if (self.link !== l) return;
+        self.state = 'connected';
+        self.emit({ ev: 'home', state: 'connected', mac: formatMac(self.id.mac), hostname: self.id.hostname, clientId: self.id.clientId });
+      },
+      onMessage: function () {},
+      onFail: function (msg) {
+        if (self.link !== l) return;
+        self.emit({ ev: 'error', code: 'home_failed', msg: msg });
+        self.end(function () {});
+      },
     });
-    this.mqtt = m;
-    m.onClose(function (err) {
-      if (self.mqtt !== m) return;
-      self.failed('broker connection lost' + (err ? ': ' + err : ''));
-    });
-    m.connect(function (err) {
-      if (err) return self.failed('broker: ' + err);
-      self.state = 'connected';
-      self.emit({ ev: 'home', state: 'connected', mac: formatMac(self.id.mac), hostname: self.id.hostname, clientId: self.id.clientId });
-    });
-  }
-
-  private failed(msg: string): void {
-    this.emit({ ev: 'error', code: 'home_failed', msg: msg });
-    this.end(function () {});
+    this.link = l;
+    l.open();
+    return true;
   }
 
   /** Close the broker connection and take the radio down; cb when the link is fully off. */
   end(cb: () => void): void {
+    if (this.state === 'off') return cb();
+    this.endCbs.push(cb);
+    if (this.state === 'closing') return;
     const self = this;
-    const m = this.mqtt;
-    this.mqtt = null;
-    if (this.state === 'off' && !m) return cb();
-    const radioDown = function () {
-      if (m) m.wipe();
-      self.board.radio.disconnect(function () {
-        self.state = 'off';
-        self.emit({ ev: 'home', state: 'off' });
-        cb();
-      });
+    const l = this.link;
+    this.link = null;
+    this.state = 'closing';
+    const off = function () {
+      self.state = 'off';
+      radioOwner(self.board).release('home');
+      self.emit({ ev: 'home', state: 'off' });
+      const cbs = self.endCbs;
+      self.endCbs = [];
+      for (let i = 0; i < cbs.length; i++) cbs[i]();
     };
-    if (m) m.end(radioDown);
-    else radioDown();
+    if (l) l.close(off);
+    else off();
   }
 }

@@ -9,6 +9,7 @@ import { loadConfig, pinKey, saveConfig, type PdaConfig } from './config';
 import { consoleEvents, type EventSink } from './events';
 import { PdaSession, type SessionHooks } from './session';
 import { HomeLink, homeIdentity, type HomeIdentity } from './home';
+import { radioOwner } from './link';
 import { appCommand, appForChannel, eachApp, type AppContext } from './apps';
 import './apps/index';
 import '../../boards/espruino-common/boot';
@@ -27,6 +28,8 @@ interface Firmware {
   home: HomeLink | null;
   /** Read at boot, before anything can write the MAC register. */
   homeId: HomeIdentity | null;
+  /** A mode switch is waiting for the home link to go down. */
+  switching: boolean;
   emit: EventSink;
   boot(board: Board): void;
   cmd(line: string): void;
@@ -45,6 +48,7 @@ const fw: Firmware = {
   mode: 'anonymous',
   home: null,
   homeId: null,
+  switching: false,
   emit: function () {},
   boot: function (board: Board) {
     fw.board = board;
@@ -53,7 +57,8 @@ const fw: Firmware = {
     fw.session = null;
     fw.mode = 'anonymous';
     fw.home = null;
-    fw.homeId = homeIdentity(board.radio.currentMac());
+    fw.switching = false;
+    fw.homeId = homeIdentity(board.radio.burnedInMac ? board.radio.burnedInMac() : board.radio.currentMac());
     fw.emit({ ev: 'boot', version: FIRMWARE_VERSION, board: board.name, canSetMac: board.radio.canSetMac() });
   },
   /** One console command (JSON). Errors become `error` events; nothing here may throw to the REPL. */
@@ -90,6 +95,9 @@ function appContext(): AppContext {
     },
     beaconExtension: function (type: number) {
       return fw.session ? fw.session.beaconExtension(type) : null;
+    },
+    mss: function () {
+      return fw.session ? fw.session.mss() : '';
     },
   };
 }
@@ -149,11 +157,14 @@ function run(c: any): void {
     case 'mode':
       return setMode(c.mode);
     case 'start': {
+      // Who may take the radio is decided by the radio owner (link.ts): a start while the other mode
+      // holds it is refused there with a radio_busy error event.
+      if (fw.switching) throw new Error('mode switch in progress');
       if (fw.session && fw.session.state !== 'wiped' && fw.session.state !== 'off') throw new Error('session already running');
       if (fw.home && fw.home.state !== 'off') throw new Error('home link is up; end it first');
       if (fw.mode === 'home') {
-        fw.home = new HomeLink(board, cfg, fw.emit, fw.homeId!);
-        fw.home.start();
+        const h = new HomeLink(board, cfg, fw.emit, fw.homeId!);
+        if (h.start()) fw.home = h;
         return;
       }
       const limits: any = {};
@@ -182,6 +193,7 @@ function run(c: any): void {
         state: fw.session ? fw.session.state : 'off',
         mode: fw.mode,
         home: fw.home ? fw.home.state : 'off',
+        radio: radioOwner(board).holder || 'free',
         mac: toHex(board.radio.currentMac()),
         brokerHost: cfg.brokerHost,
         brokerPort: cfg.brokerPort,
@@ -205,14 +217,20 @@ function run(c: any): void {
  */
 function setMode(mode: unknown): void {
   if (mode !== 'home' && mode !== 'anonymous') throw new Error('mode must be "home" or "anonymous"');
-  if (fw.session && fw.session.state !== 'wiped' && fw.session.state !== 'off') throw new Error('end the anonymous session first');
+  // The session holds the radio from `start` until its wipe is complete (starting and closing included).
+  if (radioOwner(fw.board!).holder === 'anonymous') throw new Error('end the anonymous session first');
+  if (fw.switching) throw new Error('mode switch in progress');
   const done = function () {
+    fw.switching = false;
     fw.mode = mode;
     fw.emit({ ev: 'mode', mode: mode });
   };
   const h = fw.home;
   fw.home = null;
-  if (h && mode === 'anonymous') h.end(done);
+  if (h && mode === 'anonymous') {
+    fw.switching = true;
+    h.end(done);
+  }
   else if (h) {
     fw.home = h;
     done();

@@ -1,9 +1,16 @@
 /**
  * Bob's anonymous session: ONE explicit state machine (docs/protocol.md §8.1).
  *
- *   off --start--> listening --beacon ok--> joining --ACCEPT--> in_session --end/BYE--> closing --> wiped
- *                      ^                        |  REFUSE(TmpMAC in use): new attempt, new TmpMAC
- *                      +------------------------+  timeout (no answer, e.g. K_BD collision): new K_BD
+ *   off --start--> starting --MQTT up--> listening --beacon ok--> joining --ACCEPT--> in_session
+ *                      ^                       ^                        |
+ *                      |                       +------------------------+  timeout (no answer): new K_BD
+ *                      +------------------------------------------------+  REFUSE(TmpMAC in use / stale
+ *                                                                           beacon): new TmpMAC
+ *   end, BYE or failure in any of these -> closing -> wiped (start again: wiped --start--> starting)
+ *
+ * The radio and broker connection come and go through ONE seam (link.ts): the session holds the radio
+ * (RadioOwner) from `start` until it is wiped, so the home link cannot load the burned-in address in
+ * between, and callbacks of a link the session has ended do nothing.
  *
  * Paper §5: before ANY traffic the TmpMAC is loaded into the unicast address register; the burned-in
  * address is never used in anonymous mode (a board that cannot write the register is refused).
@@ -25,14 +32,15 @@ import {
   MSG_BYE,
   MSG_DATA,
   MSG_JOIN,
-  MSG_REFUSE,
   MSG_REKEY,
   MSG_REKEYED,
   MSG_RENEW,
   REFUSE_STALE_BEACON,
+  REFUSE_TEXTS,
   REFUSE_TMPMAC_IN_USE,
 } from '../../shared/src/protocol/constants';
 import { maxDataPayload, type Message } from '../../shared/src/protocol/messages';
+import { openRefuse } from '../../shared/src/protocol/refuse';
 import { ReplayWindow } from '../../shared/src/protocol/replay-window';
 import { deriveSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
 import { ANY_BEACON_TOPIC, beaconTopic, downTopic, mssIdFromBeaconTopic, upTopic } from '../../shared/src/protocol/topics';
@@ -41,6 +49,8 @@ import type { Board } from './board';
 import { hasPins, pinBytes, type PdaConfig } from './config';
 import type { EventSink } from './events';
 import { joinKeys } from './precompute';
+import { x25519Base } from '../../shared/src/crypto/x25519';
+import { claimRadio, radioOwner, RadioLink } from './link';
 
 /** What the session tells the rest of the firmware (apps): DATA that arrived, start and end. */
 export interface SessionHooks {
@@ -49,18 +59,19 @@ export interface SessionHooks {
   onJoined(): void;
   onWiped(): void;
 }
-import { MqttClient } from './mqtt/client';
+import type { MqttClient } from './mqtt/client';
 
-export type State = 'off' | 'listening' | 'joining' | 'in_session' | 'closing' | 'wiped';
+export type State = 'off' | 'starting' | 'listening' | 'joining' | 'in_session' | 'closing' | 'wiped';
 
 /** The only transitions the machine makes; anything else is a bug and is refused. */
 const TRANSITIONS: { [from: string]: State[] } = {
-  off: ['listening', 'wiped'],
+  off: ['starting'],
+  starting: ['listening', 'closing', 'wiped'],
   listening: ['joining', 'closing', 'wiped'],
-  joining: ['listening', 'in_session', 'closing', 'wiped'],
+  joining: ['starting', 'listening', 'in_session', 'closing', 'wiped'],
   in_session: ['closing', 'wiped'],
   closing: ['wiped'],
-  wiped: ['listening'],
+  wiped: ['starting'],
 };
 
 export interface SessionLimits {
@@ -76,6 +87,8 @@ interface Keyset {
   keys: SessionKeys;
   topic: string;
   window: ReplayWindow;
+  /** Key of a REFUSE to this keyset's JOIN (docs/protocol.md §3.3); null after the answer or for REKEY. */
+  refuseKey: Uint8Array | null;
 }
 
 export class PdaSession {
@@ -90,6 +103,9 @@ export class PdaSession {
   private limits: SessionLimits;
   private hooks: SessionHooks | null;
   private mqtt: MqttClient | null = null;
+  /** The radio link of the current attempt; `closingLink` while it is being torn down. */
+  private link: RadioLink | null = null;
+  private closingLink: RadioLink | null = null;
   private attempt = 0;
   private startedAt = 0;
   private timer = -1;
@@ -141,58 +157,46 @@ export class PdaSession {
       this.emit({ ev: 'error', code: 'no_mac_write', msg: 'anonymous mode refused: this board cannot write its MAC address register' });
       return;
     }
+    // Held until the wipe is complete (wipeAll), so the home identity cannot touch the radio meanwhile.
+    if (!claimRadio(this.board, 'anonymous', this.emit)) return;
     this.attempt = 0;
     this.startedAt = this.board.clock.now();
     this.secrets = [];
+    this.go('starting');
     this.newAttempt();
   }
 
+  /** One attempt: a new TmpMAC, hostname and client id, brought up through a new radio link (link.ts). */
   private newAttempt(): void {
+    // An `end` (or failure) that arrived while the previous attempt was torn down wins.
+    if (this.state === 'closing' || this.state === 'wiped' || this.state === 'off') return;
+    if (this.state !== 'starting') this.go('starting');
     this.attempt++;
     if (this.attempt > this.limits.maxAttempts) return this.fail('join failed after ' + this.limits.maxAttempts + ' attempts');
     const self = this;
     const mac = this.secret(newTmpMac(this.board.random));
     this.tmpMac = mac;
-    this.board.radio.setMac(mac, function (err) {
-      if (err) return self.fail('cannot load TmpMAC: ' + err);
-      // Verify the register really holds the TmpMAC before the radio sends anything.
-      if (!equalBytes(self.board.radio.currentMac(), mac)) return self.fail('MAC register does not hold the TmpMAC');
-      const hostname = 'h' + toHex(self.board.random(6));
-      self.board.radio.connect(hostname, function (err2) {
-        if (err2) return self.fail('radio: ' + err2);
-        self.connectBroker();
-      });
-    });
-  }
-
-  private connectBroker(): void {
-    const self = this;
     const clientId = 'c' + toHex(this.board.random(9));
-    const m = new MqttClient(this.board.net, this.board.clock, {
-      host: this.cfg.brokerHost,
-      port: this.cfg.brokerPort,
-      clientId: clientId,
-      keepaliveSec: 30,
-      maxPacket: 8192,
+    const l = new RadioLink(this.board, this.cfg, { mac: mac, hostname: 'h' + toHex(this.board.random(6)), clientId: clientId, maxPacket: 8192, scrubMac: true }, {
+      onUp: function (m) {
+        if (self.link !== l || self.state !== 'starting') return;
+        self.mqtt = m;
+        self.emit({ ev: 'connected', tmpMac: formatMac(mac), clientId: clientId, attempt: self.attempt });
+        self.go('listening');
+        const t = self.cfg.mssId ? beaconTopic(self.cfg.mssId) : ANY_BEACON_TOPIC;
+        m.subscribe(t, function (e) {
+          if (e && self.link === l) self.fail('subscribe beacon: ' + e);
+        });
+      },
+      onMessage: function (topic, payload) {
+        if (self.link === l) self.onMessage(topic, payload);
+      },
+      onFail: function (msg) {
+        if (self.link === l) self.fail(msg);
+      },
     });
-    this.mqtt = m;
-    m.onMessage(function (topic, payload) {
-      self.onMessage(topic, payload);
-    });
-    m.onClose(function (err) {
-      if (self.mqtt !== m) return;
-      self.mqtt = null;
-      if (self.state !== 'wiped' && self.state !== 'off') self.fail('broker connection lost' + (err ? ': ' + err : ''));
-    });
-    m.connect(function (err) {
-      if (err) return self.fail('broker: ' + err);
-      self.emit({ ev: 'connected', tmpMac: formatMac(self.tmpMac!), clientId: clientId, attempt: self.attempt });
-      self.go('listening');
-      const t = self.cfg.mssId ? beaconTopic(self.cfg.mssId) : ANY_BEACON_TOPIC;
-      m.subscribe(t, function (e) {
-        if (e) self.fail('subscribe beacon: ' + e);
-      });
-    });
+    this.link = l;
+    l.open();
   }
 
   private onMessage(topic: string, payload: Uint8Array): void {
@@ -225,14 +229,14 @@ export class PdaSession {
     this.join();
   }
 
-  private newKeyset(): Keyset {
-    const kbd = this.secret(this.board.random(KBD_LEN));
-    const keys = deriveSessionKeys(kbd);
+  /** The key set of a fresh K_BD; `context` is the JOIN's epk or the upTag of the keys a REKEY replaces (§6). */
+  private newKeyset(kbd: Uint8Array, context: Uint8Array): Keyset {
+    const keys = deriveSessionKeys(kbd, context);
     this.secret(keys.upKey);
     this.secret(keys.downKey);
     this.secret(keys.upTag);
     this.secret(keys.downTag);
-    return { kbd: kbd, keys: keys, topic: downTopic(this.beacon!.mssId, keys.downTag), window: new ReplayWindow() };
+    return { kbd: kbd, keys: keys, topic: downTopic(this.beacon!.mssId, keys.downTag), window: new ReplayWindow(), refuseKey: null };
   }
 
   /** Paper step 2: JOIN = {K_BD, proposed TmpMAC, nonce} sealed to the MSS key from the beacon. */
@@ -240,7 +244,13 @@ export class PdaSession {
     const self = this;
     const b = this.beacon!;
     this.dropKeyset(this.cur);
-    const ks = this.newKeyset();
+    // The key set is salted with this JOIN's ephemeral public key, so epk is needed before the downlink
+    // topic can be subscribed (precomputed while idle where possible: precompute.ts).
+    const kbd = this.secret(this.board.random(KBD_LEN));
+    const eph = joinKeys(this.board).take();
+    const esk = this.secret(eph.secret);
+    const epk = eph.publicKey ? eph.publicKey : x25519Base(esk);
+    const ks = this.newKeyset(kbd, epk);
     this.cur = ks;
     this.upSeq = 0;
     this.go('joining');
@@ -248,9 +258,9 @@ export class PdaSession {
       if (err) return self.fail('subscribe downlink: ' + err);
       if (self.cur !== ks || self.state !== 'joining') return;
       const nonce = self.secret(self.board.random(JOIN_NONCE_LEN));
-      const eph = joinKeys(self.board).take();
-      const cell = sealJoin(b.boxKey, { type: MSG_JOIN, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce }, b.cellSize, self.secret(eph.secret), eph.publicKey);
-      self.mqtt!.publish(upTopic(b.mssId), cell);
+      const sealed = sealJoin(b.boxKey, { type: MSG_JOIN, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce }, b.cellSize, esk, epk);
+      ks.refuseKey = self.secret(sealed.refuseKey);
+      self.mqtt!.publish(upTopic(b.mssId), sealed.cell);
       self.setTimer(self.limits.joinTimeoutMs, function () {
         // No answer: lost, or our K_BD collided (the MSS does not answer the newcomer). New K_BD.
         self.emit({ ev: 'join_timeout', attempt: self.attempt });
@@ -266,6 +276,12 @@ export class PdaSession {
     const h = decodeCellHeader(cell, this.beacon!.cellSize);
     if (h.kind !== KIND_SESSION) return this.count('bad_kind');
     if (!equalBytes(h.tag, ks.keys.downTag)) return this.count('bad_tag');
+    // While joining, a cell with seq ≠ 0 can only be a REFUSE: sealed under the JOIN's refuse key with
+    // nonce = reason, never under the session keys (docs/protocol.md §7.1).
+    if (this.state === 'joining' && ks === this.cur && ks.refuseKey && h.seq !== 0) {
+      const reason = openRefuse(ks.refuseKey, cell, h.seq);
+      return this.refused(reason);
+    }
     const w = ks.window.check(h.seq);
     if (w !== 'ok') return this.count(w);
     const m = openSession(ks.keys.downKey, cell, h.seq, DIR_DOWN);
@@ -274,10 +290,11 @@ export class PdaSession {
   }
 
   private dispatch(ks: Keyset, m: Message): void {
-    const self = this;
     if (this.state === 'joining' && ks === this.cur) {
       if (m.type === MSG_ACCEPT) {
         this.clearTimer();
+        if (ks.refuseKey) wipe(ks.refuseKey);
+        ks.refuseKey = null;
         this.tmpIdBytes = this.secret(utf8Encode(m.tmpId));
         this.idleTimeoutSec = m.idleTimeoutSec;
         this.go('in_session');
@@ -294,18 +311,6 @@ export class PdaSession {
         });
         if (this.hooks) this.hooks.onJoined();
         return;
-      }
-      if (m.type === MSG_REFUSE) {
-        this.clearTimer();
-        this.emit({ ev: 'refused', reason: m.reason, text: m.text });
-        if (m.reason === REFUSE_TMPMAC_IN_USE || m.reason === REFUSE_STALE_BEACON) {
-          // Start over: new TmpMAC (so the radio re-associates), new client id, new K_BD.
-          return this.teardownTransport(function () {
-            self.wipeSecrets();
-            self.newAttempt();
-          });
-        }
-        return this.fail('refused by MSS: ' + m.text);
       }
       return this.count('unexpected_type');
     }
@@ -338,11 +343,27 @@ export class PdaSession {
     this.count('unexpected_type');
   }
 
+  /** The MSS refused our JOIN (paper step 3): start over where a new attempt can succeed, else give up. */
+  private refused(reason: number): void {
+    const self = this;
+    this.clearTimer();
+    const text = REFUSE_TEXTS[reason];
+    this.emit({ ev: 'refused', reason: reason, text: text });
+    if (reason === REFUSE_TMPMAC_IN_USE || reason === REFUSE_STALE_BEACON) {
+      // Start over: new TmpMAC (so the radio re-associates), new client id, new K_BD.
+      return this.teardownTransport(function () {
+        self.wipeSecrets();
+        self.newAttempt();
+      });
+    }
+    this.fail('refused by MSS: ' + text);
+  }
+
   /** Paper step 2, K_BD collision: the MSS asked us to pick a new K_BD. */
   private renew(): void {
     if (this.pending) return;
     const self = this;
-    const ks = this.newKeyset();
+    const ks = this.newKeyset(this.secret(this.board.random(KBD_LEN)), this.cur!.keys.upTag);
     this.pending = ks;
     this.mqtt!.subscribe(ks.topic, function (err) {
       if (err) return self.fail('subscribe downlink: ' + err);
@@ -409,19 +430,22 @@ export class PdaSession {
     });
   }
 
+  /** MQTT end, wipe, radio down, TmpMAC scrubbed (link.ts); `done` once all of it is finished. */
   private teardownTransport(done: () => void): void {
     const self = this;
     this.clearTimer();
     if (this.keepalive >= 0) this.board.clock.clearTimeout(this.keepalive);
     this.keepalive = -1;
-    const m = this.mqtt;
     this.mqtt = null;
-    const afterMqtt = function () {
-      if (m) m.wipe();
-      self.board.radio.disconnect(done);
-    };
-    if (m) m.end(afterMqtt);
-    else afterMqtt();
+    const l = this.link || this.closingLink;
+    this.link = null;
+    if (!l) return done();
+    // A second teardown (end during a failure, failure during an end) waits for the same one.
+    this.closingLink = l;
+    l.close(function () {
+      if (self.closingLink === l) self.closingLink = null;
+      done();
+    });
   }
 
   private dropKeyset(ks: Keyset | null): void {
@@ -432,6 +456,8 @@ export class PdaSession {
     wipe(ks.keys.downKey);
     wipe(ks.keys.upTag);
     wipe(ks.keys.downTag);
+    if (ks.refuseKey) wipe(ks.refuseKey);
+    ks.refuseKey = null;
     ks.window.reset();
   }
 
@@ -458,10 +484,12 @@ export class PdaSession {
     joinKeys(this.board).prepare();
     this.beacon = null;
     this.idleTimeoutSec = 0;
-    const ok = this.secretsErased() && this.cur === null && this.tmpMac === null && this.tmpIdBytes === null && this.mqtt === null;
+    const ok = this.secretsErased() && this.cur === null && this.tmpMac === null && this.tmpIdBytes === null && this.mqtt === null && this.link === null;
     const n = this.secrets.length;
     this.secrets = [];
     this.state = 'wiped';
+    // The radio is down and its register scrubbed (teardownTransport ran first): free it.
+    radioOwner(this.board).release('anonymous');
     this.emit({ ev: 'state', state: 'wiped' });
     this.emit({ ev: 'wiped', ok: ok, buffers: n });
     if (this.hooks) this.hooks.onWiped();
@@ -478,6 +506,11 @@ export class PdaSession {
   /** An extension of the current MSS's beacon, or null. */
   beaconExtension(type: number): Uint8Array | null {
     return this.beacon ? beaconExtension(this.beacon, type) : null;
+  }
+
+  /** The MSS whose verified beacon this session joined, as `<mssId>/<identity key hex>`; '' before that. */
+  mss(): string {
+    return this.beacon ? this.beacon.mssId + '/' + toHex(this.beacon.identityKey) : '';
   }
 
   /** Register a buffer an app holds for this session, so the wipe overwrites it too. */

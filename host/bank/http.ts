@@ -64,7 +64,7 @@ export function routes(mint: Mint): Route[] {
     { method: 'GET', re: /^\/v1\/keysets$/, name: 'keysets', handler: () => mint.keysetList() },
     { method: 'POST', re: /^\/v1\/swap$/, name: 'swap', handler: (_r, _p, b) => mint.swap(b) },
     { method: 'POST', re: /^\/v1\/checkstate$/, name: 'checkstate', handler: (_r, _p, b) => mint.checkState(b) },
-    { method: 'POST', re: new RegExp('^/v1/mint/quote/' + m + '$'), name: 'mint_quote', handler: (_r, _p, b) => mint.createMintQuote(b) },
+    { method: 'POST', re: new RegExp('^/v1/mint/quote/' + m + '$'), name: 'mint_quote', handler: (r, _p, b) => mint.createMintQuote(b, auth(r)) },
     { method: 'GET', re: new RegExp('^/v1/mint/quote/' + m + '/([^/]+)$'), name: 'mint_quote_get', handler: (_r, p) => mint.getMintQuote(p[0]) },
     {
       method: 'POST',

@@ -29,6 +29,8 @@ import {
 import { StoreError, type AuditReport, type IssuedOutput, type LedgerStore, type MeltQuoteRow, type MintQuoteRow, type SpentInput } from './ledger/store';
 
 export const METHOD = 'account';
+export const DEFAULT_MAX_UNPAID_QUOTES = 10_000;
+export const DEFAULT_MAX_UNPAID_QUOTES_PER_ACCOUNT = 16;
 export const VERSION = 'hood-bank/0.1.0';
 
 export interface MintOptions {
@@ -38,6 +40,14 @@ export interface MintOptions {
   unit?: string;
   name?: string;
   quoteTtlSec?: number;
+  /**
+   * Cap on UNPAID mint quotes created without an account token, and (separately) on UNPAID melt
+   * quotes: creating a quote costs nothing, so without a cap anyone could grow the ledger without
+   * bound. Expired unpaid quotes are purged to make room (docs/bank.md, "Quotes are bounded").
+   */
+  maxUnpaidQuotes?: number;
+  /** Cap on UNPAID mint quotes one account creates with its token (NUT-04 request + Bearer header). */
+  maxUnpaidQuotesPerAccount?: number;
   maxAmount?: number;
   /** Unix seconds; injectable for tests. */
   now?: () => number;
@@ -73,6 +83,8 @@ function refusal(e: unknown): never {
         throw new BankError(ErrorCode.UNKNOWN_ACCOUNT, 'unknown account');
       case 'account_exists':
         throw new BankError(ErrorCode.MALFORMED_REQUEST, 'account name already taken');
+      case 'too_many_quotes':
+        throw new BankError(ErrorCode.TOO_MANY_QUOTES, 'too many unpaid quotes outstanding; pay one or wait until one expires, then try again', 503);
     }
   }
   throw e;
@@ -96,6 +108,8 @@ export class Mint {
   readonly name: string;
   private readonly seed: Uint8Array;
   private readonly quoteTtl: number;
+  private readonly maxUnpaid: number;
+  private readonly maxUnpaidPerAccount: number;
   private readonly maxAmount: number;
   readonly now: () => number;
   private keysets: Keyset[] = [];
@@ -107,6 +121,8 @@ export class Mint {
     this.unit = opts.unit || 'sat';
     this.name = opts.name || "Clare's bank";
     this.quoteTtl = opts.quoteTtlSec || 3600;
+    this.maxUnpaid = opts.maxUnpaidQuotes || DEFAULT_MAX_UNPAID_QUOTES;
+    this.maxUnpaidPerAccount = opts.maxUnpaidQuotesPerAccount || DEFAULT_MAX_UNPAID_QUOTES_PER_ACCOUNT;
     this.maxAmount = opts.maxAmount || 2 ** 40;
     this.now = opts.now || (() => Math.floor(Date.now() / 1000));
   }
@@ -265,14 +281,30 @@ export class Mint {
     return { quote: q.id, request: 'account:' + q.id, amount: q.amount, unit: q.unit, state: q.state, expiry: q.expiry };
   }
 
-  async createMintQuote(body: unknown): Promise<Record<string, unknown>> {
+  /**
+   * NUT-04 mint quote. Without an Authorization header (a stock Cashu wallet) the quote counts
+   * against the global cap on anonymous unpaid quotes; with `Bearer <account token>` (the same
+   * header that pays it) against that account's own cap, so a flood of anonymous quotes cannot
+   * stop an account holder from withdrawing. A header that does not authenticate is refused (401).
+   */
+  async createMintQuote(body: unknown, authorization?: string): Promise<Record<string, unknown>> {
     const b = asObject(body, 'request');
     const amount = parseAmount(b.amount, 'amount', this.maxAmount);
     const unit = parseUnit(b.unit, this.unit);
+    const creator = authorization === undefined ? null : (await authenticate(this.store, authorization)).id;
     const now = this.now();
-    const q: MintQuoteRow = { id: randomUUID(), amount, unit, state: 'UNPAID', expiry: now + this.quoteTtl, payerAccountId: null };
-    await this.store.createMintQuote(q, now);
+    const q: MintQuoteRow = { id: randomUUID(), amount, unit, state: 'UNPAID', expiry: now + this.quoteTtl, payerAccountId: creator };
+    try {
+      await this.store.createMintQuote(q, now, creator === null ? this.maxUnpaid : this.maxUnpaidPerAccount);
+    } catch (e) {
+      refusal(e);
+    }
     return this.mintQuoteJson(q);
+  }
+
+  /** Delete expired unpaid quotes (run periodically by the server; the caps also purge on demand). */
+  purgeExpiredQuotes(): Promise<{ mint: number; melt: number }> {
+    return this.store.purgeExpiredQuotes(this.now());
   }
 
   async getMintQuote(id: string): Promise<Record<string, unknown>> {
@@ -340,7 +372,11 @@ export class Mint {
     const unit = parseUnit(b.unit, this.unit);
     const now = this.now();
     const q: MeltQuoteRow = { id: randomUUID(), amount, unit, accountId: account.id, request: b.request, state: 'UNPAID', expiry: now + this.quoteTtl };
-    await this.store.createMeltQuote(q, now);
+    try {
+      await this.store.createMeltQuote(q, now, this.maxUnpaid);
+    } catch (e) {
+      refusal(e);
+    }
     return this.meltQuoteJson(q);
   }
 

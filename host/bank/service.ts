@@ -12,6 +12,7 @@ import { fromHex, toHex } from '../../shared/src/bytes';
 import { createBankServer, listen } from './http';
 import { SqliteLedgerStore } from './ledger/sqlite';
 import { Mint, type MintOptions } from './mint';
+import { readPrivateFile } from '../common/private-file';
 
 export const SEED_FILE = 'mint-seed';
 export const LEDGER_FILE = 'ledger.sqlite';
@@ -20,7 +21,7 @@ export function loadOrCreateSeed(dataDir: string): Uint8Array {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, SEED_FILE);
   if (!existsSync(path)) writeFileAtomic(path, toHex(randomBytes(32)) + '\n', 0o600);
-  const seed = fromHex(readFileSync(path, 'utf8').trim());
+  const seed = fromHex(readPrivateFile(path, 'utf8').trim()); // refused if group/other may read it
   if (seed.length !== 32) throw new Error(path + ' does not hold a 32-byte hex seed');
   return seed;
 }
@@ -43,9 +44,14 @@ export interface RunningBank {
   close(): Promise<void>;
 }
 
+/** How often a serving bank deletes expired unpaid quotes by default (the caps also purge on demand). */
+export const DEFAULT_PURGE_EVERY_SEC = 60;
+
 /** Open the data dir and serve it over HTTP; `port` 0 picks a free port. */
-export async function startBank(opts: { dataDir: string; host?: string; port?: number; log: Logger } & Partial<Omit<MintOptions, 'store' | 'seed'>>): Promise<RunningBank> {
-  const { dataDir, host = '127.0.0.1', port = 3338, log, ...mintOpts } = opts;
+export async function startBank(
+  opts: { dataDir: string; host?: string; port?: number; log: Logger; purgeEverySec?: number } & Partial<Omit<MintOptions, 'store' | 'seed'>>,
+): Promise<RunningBank> {
+  const { dataDir, host = '127.0.0.1', port = 3338, log, purgeEverySec, ...mintOpts } = opts;
   const mint = await openMint(dataDir, mintOpts);
   const server = createBankServer(mint, log);
   let addr;
@@ -56,6 +62,17 @@ export async function startBank(opts: { dataDir: string; host?: string; port?: n
     throw e;
   }
   let closed = false;
+  // Unpaid quotes past their expiry can never be paid (NUT-04 `expiry`); deleting them keeps the
+  // ledger to what holds value. Off the request path, on a timer that does not keep Node alive.
+  const purge = setInterval(() => {
+    mint.purgeExpiredQuotes().then(
+      (n) => {
+        if (n.mint + n.melt > 0) log.info({ event: 'quotes_purged', mint: n.mint, melt: n.melt }, 'expired unpaid quotes purged');
+      },
+      (e: unknown) => log.error({ event: 'quotes_purge_failed', err: (e as Error).message }, 'purging expired quotes failed'),
+    );
+  }, (purgeEverySec || DEFAULT_PURGE_EVERY_SEC) * 1000);
+  purge.unref();
   return {
     mint,
     server,
@@ -63,6 +80,7 @@ export async function startBank(opts: { dataDir: string; host?: string; port?: n
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(purge);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -96,6 +96,9 @@ export async function benchMss(o: MssBenchOptions): Promise<MssBenchResult> {
     log: silentLogger(),
     listen: { host: '127.0.0.1', port: 0 },
     config: { maxSessions: o.pdas + 10, idleTimeoutSec: 600 },
+    // Throughput is measured here, not flood defence (that is `hood bench flood`): per-connection publish
+    // limits that would throttle a closed loop of echo cells are lifted, for the MSS and the raw baseline alike.
+    brokerLimits: { publishPerSec: 1e6, publishBurst: 1e6, publishStart: 1e6 },
   });
   const addr = brokerAddress(gw.brokerUrl);
   const cellSize = gw.core.config.cellSize;

@@ -28,9 +28,15 @@ export function attachRadioHarness(link: BoardLink, opts: { burnedInMac?: string
         nic.setMac(parseMac(String(e.mac)));
         answer(e.req, true, { mac: formatMac(nic.mac) });
       } else if (e.op === 'associate') {
+        // The register is checked right before association (paper §5): a firmware that expects another
+        // address than the NIC holds is refused, so nothing goes on the air under the wrong MAC.
+        if (e.mac !== undefined && String(e.mac) !== formatMac(nic.mac)) {
+          answer(e.req, false, { error: 'MAC register holds ' + formatMac(nic.mac) + ', not the expected ' + String(e.mac) });
+          return;
+        }
         nic.associated = true;
         ap.associate(nic.mac, String(e.hostname ?? ''));
-        answer(e.req, true);
+        answer(e.req, true, { mac: formatMac(nic.mac) });
       } else if (e.op === 'disassociate') {
         nic.associated = false;
         answer(e.req, true);

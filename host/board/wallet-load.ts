@@ -10,7 +10,12 @@
  *             only then `confirmed` lists them and the caller deletes them from the laptop wallet.
  *
  * A commit whose answer is lost is resolved with resolveLoad(link, tx): committed -> delete on the
- * laptop; staged -> commit again (idempotent) or abort; unknown -> the coins never left the laptop.
+ * laptop; staged -> commit again (idempotent) or abort; unknown -> the coins never left the laptop,
+ * but only if the board vouches that its log holds every commit not yet acknowledged (`complete`);
+ * otherwise the tx stays unresolved rather than risk a coin on both sides.
+ *
+ *   ack    -> once the laptop has recorded the outcome (and holds no copy of committed coins),
+ *             ackLoads() lets the board forget the tx; until then the board keeps it in its log.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { BoardError, type BoardLink } from './link';
@@ -87,10 +92,21 @@ export async function loadProofsToBoard(link: BoardLink, proofs: BoardProof[], o
 }
 
 /** What the board knows of a tx (after a reconnect, for a batch whose outcome the host missed). */
-export async function boardTxState(link: BoardLink, tx: string, timeoutMs?: number): Promise<{ state: TxState; hash?: string }> {
+export async function boardTxState(link: BoardLink, tx: string, timeoutMs?: number): Promise<{ state: TxState; hash?: string; complete?: boolean }> {
   const e = (await link.command({ cmd: 'wallet.status', tx }, timeoutMs)).find((x) => x.ev === 'wallet.txstatus');
   if (!e || e.tx !== tx || (e.state !== 'committed' && e.state !== 'staged' && e.state !== 'unknown')) throw new BoardError('bad wallet.status answer', 'protocol');
-  return { state: e.state, hash: e.hash };
+  return { state: e.state, hash: e.hash, complete: e.complete === true };
+}
+
+/**
+ * Tell the board the laptop has recorded the outcome of these txs, so it may drop them from its
+ * log. Call only after the wallet file says where the coins are (committed ones deleted here).
+ */
+export async function ackLoads(link: BoardLink, txs: string[], timeoutMs?: number): Promise<void> {
+  for (const tx of txs) {
+    const e = (await link.command({ cmd: 'wallet.ack', tx }, timeoutMs)).find((x) => x.ev === 'wallet.acked');
+    if (!e || e.tx !== tx) throw new BoardError('no acknowledgement for tx ' + tx, 'no_confirmation');
+  }
 }
 
 /**
@@ -105,7 +121,11 @@ export async function resolveLoad(link: BoardLink, tx: string, proofs: BoardProo
     if (s.hash !== want) throw new BoardError('tx ' + tx + ' was committed with other proofs', 'hash_mismatch');
     return 'committed';
   }
-  if (s.state === 'unknown') return 'unknown';
+  if (s.state === 'unknown') {
+    // A board whose log may have dropped entries cannot tell "never committed" from "forgotten".
+    if (!s.complete) throw new BoardError('the board does not know tx ' + tx + ' and cannot vouch that it never committed it; the coins stay journaled as moving', 'unresolved');
+    return 'unknown';
+  }
   if (s.hash !== want) {
     await link.command({ cmd: 'wallet.abort', tx }, timeoutMs);
     return 'unknown';

@@ -6,6 +6,7 @@ import { registerBoardCommands } from './commands/board';
 import { registerDemoCommand } from './commands/demo';
 import { registerMssCommands } from './commands/mss';
 import { registerMssBenchCommand } from './commands/bench-mss';
+import { registerFloodBenchCommand } from './commands/bench-flood';
 import { registerFirmwareBenchCommand } from './commands/bench-firmware';
 import { registerRecipientCommands } from './commands/recipient';
 import { registerLabCommands } from './commands/lab';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerWalletCommands(program);
   const bench = program.command('bench').description('benchmarks (JSON with --json); each compares against a baseline measured in the same run');
   registerMssBenchCommand(bench);
+  registerFloodBenchCommand(bench);
   registerFirmwareBenchCommand(bench);
   registerBankBenchCommand(bench);
   return program;

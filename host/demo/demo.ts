@@ -136,7 +136,7 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     const echo = await pda.waitFor('data', 10_000, since);
     result.echo = echo.payload === '68656c6c6f20646f7567';
 
-    const m = await runMailDemoStep(gw, pda, mss.mail!, { onStep: step });
+    const m = await runMailDemoStep(gw, pda, mss.mail!, { onStep: step, paid: result.paid });
     result.sent = m.sent;
     result.aliceRead = m.aliceRead;
     result.replyReceived = m.replyReceived;

@@ -44,7 +44,7 @@ export async function runMailDemoStep(
   gw: MssGateway,
   pda: EmuPda,
   mail: MailService,
-  opts: { onStep?: (step: string, detail: string) => void; dropBox?: boolean; timeoutMs?: number } = {},
+  opts: { onStep?: (step: string, detail: string) => void; dropBox?: boolean; timeoutMs?: number; paid?: boolean } = {},
 ): Promise<MailDemoResult> {
   const step = opts.onStep || (() => undefined);
   const timeout = opts.timeoutMs ?? 20_000;
@@ -81,7 +81,10 @@ export async function runMailDemoStep(
       await endSession(pda);
       await sendReply({ from: ALICE, to: opened.replyTo, replyRecipient: opened.replyRecipient, subject: 'later', body: 'Are you there? -- A' }, inbound);
       step('dropbox', 'session ended; a second reply from Alice is kept, sealed, in the drop box');
+      const joinedAt = pda.events.length;
       await joinSession(pda);
+      // Where sessions are paid, the MSS serves mail only once the session's payment went through.
+      if (opts.paid) await pda.waitFor((e: PdaEvent) => e.ev === 'paid' || e.ev === 'pay_refused', timeout, joinedAt);
       since = pda.events.length;
       pda.cmd({ cmd: 'mail.pickup' });
       const picked = await pda.waitFor((e: PdaEvent) => e.ev === 'mail.reply' || e.ev === 'mail.error', timeout, since);

@@ -7,10 +7,11 @@
  * Paper steps: 1 beacon (beacon()), 2 JOIN with K_BD and proposed TmpMAC, 3 ACCEPT with TmpId, 8 BYE.
  */
 import { randomBytes } from 'node:crypto';
-import { DecodeError, wipe } from '../../shared/src/bytes';
+import { DecodeError, toHex, wipe } from '../../shared/src/bytes';
 import { base32Encode } from '../../shared/src/base32';
 import { assembleBeacon, beaconSigningInput, encodeBeaconBody, type BeaconExtension } from '../../shared/src/protocol/beacon';
 import { DIR_DOWN, DIR_UP, decodeCellHeader, openJoin, openSession, sealSession } from '../../shared/src/protocol/cells';
+import { sealRefuse } from '../../shared/src/protocol/refuse';
 import {
   BEACON_NONCE_LEN,
   BYE_ACK,
@@ -26,14 +27,13 @@ import {
   REFUSE_TMPMAC_IN_USE,
   TMPID_BYTES,
   MSG_ACCEPT,
-  MSG_REFUSE,
   MSG_RENEW,
   MSG_REKEYED,
   DEFAULT_CELL_SIZE,
 } from '../../shared/src/protocol/constants';
 import type { Message } from '../../shared/src/protocol/messages';
 import { ReplayWindow } from '../../shared/src/protocol/replay-window';
-import { deriveSessionKeys, wipeSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
+import { deriveSessionKeys, kbdFingerprint, wipeSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
 import { downTopic } from '../../shared/src/protocol/topics';
 import { formatMac, isValidTmpMac } from '../../shared/src/tmpmac';
 import type { Logger } from '../common/log';
@@ -83,6 +83,8 @@ export interface Service {
   allows?(ctx: ServiceContext, channel: number): boolean;
   /** Called on every tick; a BYE reason ends the session (e.g. paid time ran out). */
   check?(ctx: ServiceContext, now: number): number | undefined;
+  /** Has the session met what this service asks first (payment: paid)? Unsettled sessions go first under load (§7.6). */
+  settled?(ctx: ServiceContext): boolean;
 }
 
 export type UpResult =
@@ -152,7 +154,8 @@ export class MssCore {
 
   private reject(reason: string): UpResult {
     this.stats.rejected[reason] = (this.stats.rejected[reason] || 0) + 1;
-    this.log.warn({ event: 'cell_rejected', reason }, 'cell rejected');
+    // Debug, not warn: a flood of bad cells must not become a flood of log lines. The counts are in stats.
+    this.log.debug({ event: 'cell_rejected', reason }, 'cell rejected');
     return { ok: false, reason };
   }
 
@@ -161,13 +164,6 @@ export class MssCore {
     s.cellsDown++;
     this.stats.cellsDown++;
     this.emit({ topic: downTopic(this.config.mssId, s.keys.downTag), payload: cell });
-  }
-
-  /** Reply to a JOIN that did not become a session: under the newcomer's keys, on its own topic. */
-  private sendOnce(keys: SessionKeys, m: Message): void {
-    const cell = sealSession(keys.downKey, keys.downTag, 0, DIR_DOWN, m, this.config.cellSize);
-    this.stats.cellsDown++;
-    this.emit({ topic: downTopic(this.config.mssId, keys.downTag), payload: cell });
   }
 
   handleUp(cell: unknown): UpResult {
@@ -185,32 +181,35 @@ export class MssCore {
   }
 
   private handleJoin(cell: Uint8Array, epk: Uint8Array): UpResult {
-    const join = openJoin(this.keys.boxSecret, this.keys.boxPublic, cell, this.config.cellSize);
-    const keys = deriveSessionKeys(join.kbd);
+    const opened = openJoin(this.keys.boxSecret, this.keys.boxPublic, cell, this.config.cellSize);
+    const join = opened.msg;
+    // Keys per JOIN (salt = epk), so even a K_BD that came twice never gives the same key set (§6).
+    const keys = deriveSessionKeys(join.kbd, epk);
+    const kbdId = toHex(kbdFingerprint(join.kbd));
     wipe(join.kbd);
+    const drop = (reason: string): UpResult => {
+      wipeSessionKeys(keys);
+      wipe(opened.refuseKey);
+      return this.reject(reason);
+    };
     const admitted = this.replay.admit(join.beaconNonce, epk);
-    if (admitted === 'replay') {
-      wipeSessionKeys(keys);
-      return this.reject('join_replay');
-    }
-    if (admitted === 'full') {
-      wipeSessionKeys(keys);
-      return this.reject('join_rate_limited');
-    }
-    const holder = this.sessions.findByUpTag(keys.upTag);
+    // A JOIN already processed gets no answer at all: its first answer stands (§5, §7.1 step 2).
+    if (admitted === 'replay') return drop('join_replay');
+    if (admitted === 'full') return drop('join_rate_limited');
+    const holder = this.sessions.findByKbd(kbdId);
     if (holder) {
-      wipeSessionKeys(keys);
-      if (admitted === 'stale_beacon') return this.reject('stale_beacon');
+      if (admitted === 'stale_beacon') return drop('stale_beacon');
       // Paper step 2: a K_BD already in use. The newcomer gets no answer (it retries with a new key after
       // its timeout); the holder is asked to pick a new K_BD, so the two can never share a key.
       this.send(holder, { type: MSG_RENEW });
       this.log.warn({ event: 'kbd_collision' }, 'K_BD collision: RENEW sent to holder');
-      return this.reject('kbd_collision');
+      return drop('kbd_collision');
     }
-    if (admitted === 'stale_beacon') return this.refuse(keys, REFUSE_STALE_BEACON, 'beacon expired; rejoin');
-    if (!isValidTmpMac(join.tmpMac)) return this.refuse(keys, REFUSE_BAD_REQUEST, 'TmpMAC must be unicast, locally administered');
-    if (this.sessions.tmpMacInUse(join.tmpMac)) return this.refuse(keys, REFUSE_TMPMAC_IN_USE, 'TmpMAC in use; pick another');
-    if (this.sessions.size >= this.config.maxSessions) return this.refuse(keys, REFUSE_CAPACITY, 'MSS full');
+    if (admitted === 'stale_beacon') return this.refuse(keys, opened.refuseKey, REFUSE_STALE_BEACON);
+    if (!isValidTmpMac(join.tmpMac)) return this.refuse(keys, opened.refuseKey, REFUSE_BAD_REQUEST);
+    if (this.sessions.tmpMacInUse(join.tmpMac)) return this.refuse(keys, opened.refuseKey, REFUSE_TMPMAC_IN_USE);
+    if (this.sessions.size >= this.config.maxSessions) return this.refuse(keys, opened.refuseKey, REFUSE_CAPACITY);
+    wipe(opened.refuseKey);
 
     let tmpId = base32Encode(this.random(TMPID_BYTES));
     while (this.sessions.tmpIdInUse(tmpId)) tmpId = base32Encode(this.random(TMPID_BYTES));
@@ -218,6 +217,7 @@ export class MssCore {
     const s: Session = {
       tmpId,
       tmpMac: formatMac(join.tmpMac),
+      kbdId,
       keys,
       downSeq: 0,
       upWindow: new ReplayWindow(),
@@ -238,10 +238,17 @@ export class MssCore {
     return { ok: true, what: 'join', tmpId };
   }
 
-  private refuse(keys: SessionKeys, reason: number, text: string): UpResult {
+  /**
+   * Answer a JOIN that does not become a session (§7.1): REFUSE under the JOIN's own refuse key, never under
+   * the keys of its K_BD, on the newcomer's downlink topic. The cell is a function of (JOIN, reason) only.
+   */
+  private refuse(keys: SessionKeys, refuseKey: Uint8Array, reason: number): UpResult {
     const name = REFUSE_NAMES[reason];
     this.stats.refused[name] = (this.stats.refused[name] || 0) + 1;
-    this.sendOnce(keys, { type: MSG_REFUSE, reason, text });
+    const cell = sealRefuse(refuseKey, keys.downTag, reason, this.config.cellSize);
+    this.stats.cellsDown++;
+    this.emit({ topic: downTopic(this.config.mssId, keys.downTag), payload: cell });
+    wipe(refuseKey);
     wipeSessionKeys(keys);
     this.log.info({ event: 'join_refused', reason: name }, 'join refused');
     return { ok: false, reason: 'refused_' + name };
@@ -271,13 +278,15 @@ export class MssCore {
         return { ok: true, what: 'data', tmpId: s.tmpId };
       }
       case MSG_REKEY: {
-        const keys = deriveSessionKeys(m.kbd);
+        // New keys salted with the uplink tag they replace: a key set is replaced at most once (§6).
+        const keys = deriveSessionKeys(m.kbd, s.keys.upTag);
+        const kbdId = toHex(kbdFingerprint(m.kbd));
         wipe(m.kbd);
-        if (this.sessions.findByUpTag(keys.upTag)) {
+        if (this.sessions.findByKbd(kbdId)) {
           wipeSessionKeys(keys);
           return this.reject('kbd_collision');
         }
-        this.sessions.rekey(s, keys);
+        this.sessions.rekey(s, keys, kbdId);
         s.lastSeenAt = this.now();
         this.send(s, { type: MSG_REKEYED });
         this.log.info({ event: 'session_rekeyed', tmpId: s.tmpId }, 'session rekeyed');
@@ -316,6 +325,32 @@ export class MssCore {
     const s = this.sessions.findByTmpId(tmpId);
     if (!s) return false;
     this.send(s, { type: MSG_DATA, channel, payload });
+    return true;
+  }
+
+  /**
+   * Is the session holding `tmpId` still pending (docs/protocol.md §7.6)? Pending = not settled with a service
+   * that decides (payment: not paid yet) or, when no service decides, no authenticated DATA cell since ACCEPT.
+   * undefined if no session holds `tmpId`.
+   */
+  pending(tmpId: string): boolean | undefined {
+    const s = this.sessions.findByTmpId(tmpId);
+    if (!s) return undefined;
+    let decided = false;
+    for (const svc of this.services.values()) {
+      if (!svc.settled) continue;
+      decided = true;
+      if (!svc.settled(this.ctxFor(s))) return true;
+    }
+    return decided ? false : s.cellsUp === 0;
+  }
+
+  /** End a pending session to make room under load (§7.6); the PDA is told BYE(1), as for an idle timeout. */
+  evict(tmpId: string): boolean {
+    const s = this.sessions.findByTmpId(tmpId);
+    if (!s) return false;
+    this.send(s, { type: MSG_BYE, reason: BYE_IDLE_TIMEOUT });
+    this.end(s, 'evicted_pending');
     return true;
   }
 

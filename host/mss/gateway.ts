@@ -6,10 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { BYE_SHUTDOWN } from '../../shared/src/protocol/constants';
+import { BYE_SHUTDOWN, KIND_JOIN } from '../../shared/src/protocol/constants';
 import { beaconTopic, upTopic } from '../../shared/src/protocol/topics';
 import type { Logger } from '../common/log';
+import { redactUrl } from '../common/redact';
+import { DEFAULT_ADMISSION, JoinQueue, PendingSessions, checkAdmission, joinRateFor, type AdmissionOptions } from './admission';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
+import type { BrokerLimits } from './broker-limits';
+import { checkExternalBroker } from './broker-probe';
 import { DEFAULT_MSS_CONFIG, MssCore, type MssConfig, type Outbound, type Service } from './core';
 import { loadOrCreateMssKeys } from './keys';
 import { echoService } from './services/echo';
@@ -21,17 +25,25 @@ export interface GatewayOptions {
   brokerUrl?: string;
   brokerUsername?: string;
   brokerPassword?: string;
+  /** Run on an external broker even if the start-up probe (broker-probe.ts) finds it open to anyone; warned about every beacon period. */
+  allowOpenBroker?: boolean;
   listen?: { host: string; port: number };
   config?: Partial<MssConfig>;
   beaconPeriodSec?: number;
   tickMs?: number;
   /** Services for DATA channels besides echo (payment, mail); their beacon extensions go in config.extensions. */
   services?: Service[];
+  /** Per-connection caps of the embedded broker (docs/protocol.md §7.6). */
+  brokerLimits?: Partial<BrokerLimits>;
+  /** JOIN queue, JOIN rate and pending-session cap (docs/protocol.md §7.6). */
+  admission?: Partial<AdmissionOptions>;
 }
 
 export class MssGateway {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  /** JOINs waiting to be opened, and the sessions not yet settled (§7.6). */
+  admission!: { joins: JoinQueue; pending: PendingSessions };
 
   private constructor(
     readonly core: MssCore,
@@ -50,7 +62,7 @@ export class MssGateway {
     let password = opts.brokerPassword;
     if (!url) {
       const listen = opts.listen || { host: '127.0.0.1', port: 1883 };
-      embedded = await startEmbeddedBroker({ ...listen, mssId: config.mssId, cellSize: config.cellSize, log: opts.log });
+      embedded = await startEmbeddedBroker({ ...listen, mssId: config.mssId, cellSize: config.cellSize, log: opts.log, limits: opts.brokerLimits });
       url = embedded.url;
       username = embedded.gatewayUsername;
       password = embedded.gatewayPassword;
@@ -67,7 +79,7 @@ export class MssGateway {
       });
     } catch (e) {
       await embedded?.close();
-      throw new Error('cannot connect to broker ' + url + ': ' + (e as Error).message);
+      throw new Error('cannot connect to broker ' + redactUrl(url) + ': ' + (e as Error).message);
     }
     const pending: Outbound[] = [];
     let ready = false;
@@ -79,24 +91,51 @@ export class MssGateway {
     core.addService(echoService);
     for (const s of opts.services || []) core.addService(s);
     const gw = new MssGateway(core, client, url, embedded, opts.log);
+    const adm: AdmissionOptions = { ...DEFAULT_ADMISSION, ...opts.admission };
+    checkAdmission(adm);
+    const unsettled = new PendingSessions(adm.maxPendingSessions, core);
+    const joins = new JoinQueue({ ...adm, ratePerSec: joinRateFor(adm, opts.beaconPeriodSec ?? 60) }, (cell) => {
+      const r = core.handleUp(cell);
+      if (r.ok && r.what === 'join' && r.tmpId) unsettled.admitted(r.tmpId);
+    });
+    gw.admission = { joins, pending: unsettled };
+    const up = upTopic(config.mssId);
     client.on('message', (topic, payload) => {
-      if (topic === upTopic(config.mssId)) core.handleUp(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
+      if (topic !== up) return;
+      // A JOIN costs an X25519: it waits its turn (a copy, so the queue holds no socket buffer).
+      // SESSION cells and malformed cells are cheap and never wait behind JOINs.
+      if (payload.length === config.cellSize && payload[1] === KIND_JOIN) joins.push(new Uint8Array(payload));
+      else core.handleUp(new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
     });
     client.on('error', (e) => opts.log.error({ event: 'broker_error', err: e.message }, 'broker error'));
     client.on('reconnect', () => opts.log.warn({ event: 'broker_reconnect' }, 'reconnecting to broker'));
     await client.subscribeAsync(upTopic(config.mssId), { qos: 0 });
+    let openBroker: { warn(): void } | null = null;
+    if (!embedded) {
+      try {
+        openBroker = await checkExternalBroker({ url, mssId: config.mssId, gateway: client, log: opts.log, allowOpen: !!opts.allowOpenBroker });
+      } catch (e) {
+        await client.endAsync(true).catch(() => undefined);
+        throw e;
+      }
+    }
     ready = true;
     for (const o of pending.splice(0)) publish(o);
     await gw.publishBeacon();
     const period = (opts.beaconPeriodSec ?? 60) * 1000;
-    gw.timers.push(setInterval(() => void gw.publishBeacon().catch(() => undefined), period));
+    gw.timers.push(
+      setInterval(() => {
+        openBroker?.warn();
+        void gw.publishBeacon().catch(() => undefined);
+      }, period),
+    );
     gw.timers.push(setInterval(() => core.tick(), opts.tickMs ?? 1000));
     opts.log.info(
       {
         event: 'mss_started',
         mssId: config.mssId,
         broker: embedded ? 'embedded' : 'external',
-        url,
+        url: redactUrl(url),
         identityKey: Buffer.from(keys.identityPublic).toString('hex'),
         cellSize: config.cellSize,
       },
@@ -119,6 +158,7 @@ export class MssGateway {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    this.admission.joins.close();
     this.core.endAll(BYE_SHUTDOWN);
     try {
       await this.client.publishAsync(beaconTopic(this.mssId), Buffer.alloc(0), { qos: 1, retain: true });

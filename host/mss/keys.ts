@@ -4,10 +4,11 @@
  *  - box: X25519, the public key the beacon advertises and JOINs are sealed to (paper step 1-2).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { x25519Base } from '../../shared/src/crypto/index';
 import { writeFileAtomic } from '../common/atomic-file';
+import { readPrivateFile } from '../common/private-file';
 
 export interface MssKeys {
   identityPublic: Uint8Array;
@@ -36,13 +37,14 @@ function fromStored(identityPkcs8: Buffer, boxSecret: Uint8Array): MssKeys {
   };
 }
 
-/** Load the keys from `dataDir`, creating them on first start. */
+/** Load the keys from `dataDir`, creating them on first start. A key file others can read is refused (private-file.ts). */
 export function loadOrCreateMssKeys(dataDir: string): MssKeys {
   const path = join(dataDir, FILE);
   if (existsSync(path)) {
+    const text = readPrivateFile(path, 'utf8');
     let j: { version: number; identityPkcs8: string; boxSecret: string };
     try {
-      j = JSON.parse(readFileSync(path, 'utf8'));
+      j = JSON.parse(text);
     } catch (e) {
       throw new Error('cannot read ' + path + ': ' + (e as Error).message);
     }

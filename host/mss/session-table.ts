@@ -11,6 +11,8 @@ import { formatMac } from '../../shared/src/tmpmac';
 export interface Session {
   tmpId: string;
   tmpMac: string;
+  /** Hex of kbdFingerprint(K_BD): how "K_BD already in use" (paper step 2) is seen; not a key. */
+  kbdId: string;
   keys: SessionKeys;
   /** Next downlink sequence number. */
   downSeq: number;
@@ -29,12 +31,16 @@ export class SessionTable {
   private byUpTag = new Map<string, Session>();
   private byTmpId = new Map<string, Session>();
   private byTmpMac = new Map<string, Session>();
+  private byKbdId = new Map<string, Session>();
 
   get size(): number {
     return this.byUpTag.size;
   }
   findByUpTag(tag: Uint8Array): Session | undefined {
     return this.byUpTag.get(toHex(tag));
+  }
+  findByKbd(kbdId: string): Session | undefined {
+    return this.byKbdId.get(kbdId);
   }
   findByTmpId(tmpId: string): Session | undefined {
     return this.byTmpId.get(tmpId);
@@ -49,10 +55,14 @@ export class SessionTable {
     this.byUpTag.set(toHex(s.keys.upTag), s);
     this.byTmpId.set(s.tmpId, s);
     this.byTmpMac.set(s.tmpMac, s);
+    this.byKbdId.set(s.kbdId, s);
   }
   /** Replace a session's keys (RENEW/REKEY): re-index under the new uplink tag. */
-  rekey(s: Session, keys: SessionKeys): void {
+  rekey(s: Session, keys: SessionKeys, kbdId: string): void {
     this.byUpTag.delete(toHex(s.keys.upTag));
+    this.byKbdId.delete(s.kbdId);
+    s.kbdId = kbdId;
+    this.byKbdId.set(kbdId, s);
     wipeSessionKeys(s.keys);
     s.keys = keys;
     s.downSeq = 0;
@@ -64,6 +74,7 @@ export class SessionTable {
     this.byUpTag.delete(toHex(s.keys.upTag));
     this.byTmpId.delete(s.tmpId);
     this.byTmpMac.delete(s.tmpMac);
+    this.byKbdId.delete(s.kbdId);
     wipeSessionKeys(s.keys);
     for (const k of Object.keys(s.service)) {
       const v = s.service[k];

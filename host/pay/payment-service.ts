@@ -29,12 +29,36 @@ export interface Till {
   receive(token: string): Promise<ReceiveResult>;
 }
 
+/**
+ * How many PAID answers a session remembers. The PDA has one payment in flight at a time and
+ * retransmits only that one (docs/payment.md), so a handful covers every honest retry; the bound
+ * keeps a session that sends endless fresh payIds from growing the MSS's memory. A PAY whose payId
+ * was forgotten is simply processed again: its coins are already spent at the bank, so the swap is
+ * refused (PAID 3) and nothing is credited twice.
+ */
+export const MAX_ANSWERED = 4;
+
 interface PayState {
   deadline: number;
   paidUntil: number;
-  /** Answers already given, by payId: a retransmitted PAY gets the same answer and pays nothing twice. */
-  answered: Record<string, Uint8Array>;
+  /** Answers already given, by payId (hex), least recently used first; at most MAX_ANSWERED. */
+  answered: { key: string; answer: Uint8Array }[];
   queue: Promise<void>;
+}
+
+function recall(st: PayState, key: string): Uint8Array | undefined {
+  const i = st.answered.findIndex((a) => a.key === key);
+  if (i < 0) return undefined;
+  const [hit] = st.answered.splice(i, 1);
+  st.answered.push(hit);
+  return hit.answer;
+}
+
+function remember(st: PayState, key: string, answer: Uint8Array): void {
+  const i = st.answered.findIndex((a) => a.key === key);
+  if (i >= 0) st.answered.splice(i, 1);
+  st.answered.push({ key, answer });
+  while (st.answered.length > MAX_ANSWERED) st.answered.shift();
 }
 
 export interface PaymentOptions {
@@ -68,8 +92,14 @@ export class PaymentService implements Service {
   }
 
   onStart(ctx: ServiceContext): void {
-    const st: PayState = { deadline: this.now() + this.o.price.graceSec * 1000, paidUntil: 0, answered: {}, queue: Promise.resolve() };
+    const st: PayState = { deadline: this.now() + this.o.price.graceSec * 1000, paidUntil: 0, answered: [], queue: Promise.resolve() };
     ctx.state.pay = st;
+  }
+
+  /** A session is settled once it paid (docs/protocol.md §7.6: unsettled sessions make room first under load). */
+  settled(ctx: ServiceContext): boolean {
+    const st = this.st(ctx);
+    return !!st && st.paidUntil > 0;
   }
 
   allows(ctx: ServiceContext, channel: number): boolean {
@@ -99,11 +129,11 @@ export class PaymentService implements Service {
     const key = toHex(pay.payId);
     // One payment at a time per session, in arrival order.
     st.queue = st.queue.then(async () => {
-      const again = st.answered[key];
+      const again = recall(st, key);
       if (again) return ctx.reply(CHANNEL_PAID, again);
       const answer = (status: number, credited: number, text: string) => {
         const a = encodePaid({ payId: pay.payId, status, credited, paidForSec: this.remaining(st), text });
-        st.answered[key] = a;
+        remember(st, key, a);
         ctx.reply(CHANNEL_PAID, a);
       };
       const amount = sumAmounts(pay.proofs);

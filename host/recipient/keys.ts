@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { ageIdentityFromSecret, type AgeIdentity } from '../../shared/src/age/age';
 import { encodeIdentity, encodeRecipient, parseIdentity } from '../../shared/src/age/keys';
+import { readPrivateFile } from '../common/private-file';
 
 export interface GeneratedKey {
   recipient: string;
@@ -36,6 +37,11 @@ export function parseKeyFile(text: string): AgeIdentity[] {
   }
   if (ids.length === 0) throw new Error('key file holds no identity');
   return ids;
+}
+
+/** Read and parse a key file; one that others can read is refused (private-file.ts), as ssh refuses such a key. */
+export function readKeyFile(path: string): AgeIdentity[] {
+  return parseKeyFile(readPrivateFile(path, 'utf8'));
 }
 
 export function recipientOf(id: AgeIdentity): string {

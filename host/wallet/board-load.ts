@@ -4,11 +4,14 @@
  * the board stages them, confirms their hash, commits (host/board/wallet-load.ts, two phases per
  * batch); only coins the board confirmed are recorded "on-board". Coins of a batch the board never
  * committed go back into the laptop wallet; a batch whose answer was lost is resolved by asking the
- * board (resolveLoad) before anything is put back.
+ * board (resolveLoad) before anything is put back. Once the wallet file records where a load's coins
+ * are, the board is told (wallet.ack) and may forget the load; it never forgets one before that.
  */
 import { BoardError, type BoardLink } from '../board/link';
-import { loadProofsToBoard, resolveLoad, type BoardProof } from '../board/wallet-load';
+import { ackLoads, loadProofsToBoard, resolveLoad, type BoardProof } from '../board/wallet-load';
+import { settleBoardPending } from './board-pending';
 import { normalizeMintUrl } from './client';
+import type { BoardMove } from './store';
 import { decodeToken } from './token';
 import type { Wallet } from './wallet';
 
@@ -20,6 +23,28 @@ export interface BoardLoadResult {
 }
 
 const BATCH = 8;
+
+/** The journal entry of a move, plus whether the board was told it may forget its txs. */
+type Move = BoardMove & { acked?: boolean };
+
+/**
+ * Acknowledge to the board every load whose outcome the wallet file already records (on-board or
+ * returned) and that was not acknowledged yet (a crash between the two leaves it for the next run).
+ */
+export async function ackSettledLoads(w: Wallet, link: BoardLink): Promise<number> {
+  let n = 0;
+  for (const e of w.store.state.exported) {
+    const b = e.board as Move | undefined;
+    if (!b || b.state === 'moving' || b.acked || b.txs.length === 0) continue;
+    await ackLoads(link, b.txs);
+    await w.store.update((st) => {
+      const x = st.exported.find((y) => y.token === e.token);
+      if (x && x.board) (x.board as Move).acked = true;
+    });
+    n++;
+  }
+  return n;
+}
 
 /**
  * Settle moves a previous run left "moving" (cable pulled, process killed): batch i of a token went
@@ -46,6 +71,7 @@ export async function settleMovingLoads(w: Wallet, link: BoardLink): Promise<{ s
     settled++;
     returned += back.length;
   }
+  await ackSettledLoads(w, link);
   return { settled, returned };
 }
 
@@ -53,6 +79,12 @@ export async function loadWalletToBoard(w: Wallet, link: BoardLink, bankUrl: str
   await w.recover();
   const earlier = await settleMovingLoads(w, link);
   if (earlier.settled) onProgress?.(`settled ${earlier.settled} interrupted load(s); ${earlier.returned} proofs back in the wallet`);
+  // Coins a PAY left pending that the PDA cannot settle itself (NUT-07; docs/payment.md).
+  const pend = await settleBoardPending(w, link).catch((e: Error) => {
+    onProgress?.('pending coins on the board not checked: ' + e.message);
+    return null;
+  });
+  if (pend && pend.dropped + pend.freed) onProgress?.(`pending coins on the board: ${pend.dropped} spent (dropped), ${pend.freed} unspent (spendable again)`);
   const mint = normalizeMintUrl(bankUrl);
   const token = await w.exportToken(mint, amount, { dleq: false });
   const note = (state: 'moving' | 'on-board' | 'returned', txs: string[]) =>
@@ -81,6 +113,7 @@ export async function loadWalletToBoard(w: Wallet, link: BoardLink, bankUrl: str
       },
     });
     await note('on-board', txs);
+    await ackSettledLoads(w, link);
     return { loaded: amount, returned: 0, txs, boardBalance: r.balance };
   } catch (e) {
     // A batch staged but not confirmed: ask the board what became of it before giving anything back.
@@ -101,6 +134,8 @@ export async function loadWalletToBoard(w: Wallet, link: BoardLink, bankUrl: str
       const entry = st.exported.find((x) => x.token === token);
       if (entry) entry.board = { state: back.length === proofs.length ? 'returned' : 'on-board', txs };
     });
+    // Best effort: contact may be gone; an unacknowledged load is acknowledged on the next run.
+    await ackSettledLoads(w, link).catch(() => undefined);
     const moved = proofs.length - back.length;
     throw new BoardError(
       (e as Error).message + ` (${moved} of ${proofs.length} proofs are on the board; ${back.length} went back into the laptop wallet)`,

@@ -3,8 +3,9 @@
  * change, with changes serialized through one queue so concurrent operations never interleave a
  * read-modify-write. Mode 0600: it holds bearer e-cash.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../common/atomic-file';
+import { readPrivateFile } from '../common/private-file';
 import type { PreparedOutputs } from './blinding';
 import type { Pins } from './keyring';
 import type { Proof } from './types';
@@ -51,7 +52,8 @@ export class WalletStore {
 
   constructor(path: string) {
     this.path = path;
-    this.state = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as WalletState) : emptyState();
+    // Bearer e-cash: a wallet file others can read is refused, as ssh refuses such a key (private-file.ts).
+    this.state = existsSync(path) ? (JSON.parse(readPrivateFile(path, 'utf8')) as WalletState) : emptyState();
     if (this.state.version !== 1) throw new Error(path + ': unsupported wallet file version');
   }
 

@@ -18,6 +18,11 @@ import { checkKeyset } from '../../host/wallet/keyring';
 import { MssWallet } from '../../host/wallet/mss-wallet';
 import { Wallet } from '../../host/wallet/wallet';
 import { startTestBank, tempDir, type TestBank, cleanupTempDirs } from './helpers';
+import { BoardError, BoardLink } from '../../host/board/link';
+import { openEmu } from '../../host/board/transports/emu';
+import { loadWalletToBoard } from '../../host/wallet/board-load';
+import { loadProofs } from '../../firmware/src/wallet/proof-store';
+import { BUNDLE } from '../helpers/gateway';
 
 let bank: TestBank;
 let bob: string;
@@ -207,7 +212,9 @@ describe('CLI commands', () => {
     const running = await startBank({ dataDir: bankDir, port: 0, log: silentLogger() });
     try {
       const wdir = tempDir('cli-w');
-      const w = JSON.parse(await run(['wallet', 'withdraw', '--amount', '20', '--bank', running.url, '--account-token', created.token, '--data-dir', wdir]));
+      vi.stubEnv('HOOD_ACCOUNT_TOKEN', created.token); // never on the command line
+      const w = JSON.parse(await run(['wallet', 'withdraw', '--amount', '20', '--bank', running.url, '--data-dir', wdir]));
+      vi.unstubAllEnvs();
       expect(w).toMatchObject({ withdrawn: 20, balance: 20 });
       expect(JSON.parse(await run(['wallet', 'balance', '--data-dir', wdir]))).toMatchObject({ balance: 20, pending: 0 });
       const token = (await run(['wallet', 'export', '--amount', '5', '--bank', running.url, '--data-dir', wdir])).trim();
@@ -220,4 +227,64 @@ describe('CLI commands', () => {
     // export of 5 from proofs 16+4 swapped both (20 in, 5 + 15 out)
     expect(audit).toMatchObject({ ok: true, issued: 40, spent: 20, outstanding: 20, deposits: 50, accountsTotal: 30 });
   });
+});
+
+describe('hood wallet load: the board never forgets an unsettled load', () => {
+  it('a load cut off after the commit is still settled as on the board after 36 more loads with lost answers: no coin on both sides, none lost', async () => {
+    const alice = new Wallet(tempDir('load-a'));
+    const carol = new Wallet(tempDir('load-b'));
+    await alice.withdraw(bank.url, await bank.funded('alice-load', 100), 100);
+    await carol.withdraw(bank.url, await bank.funded('carol-load', 200), 200);
+    const t = await openEmu({ bundlePath: BUNDLE });
+    const link = new BoardLink(t, { timeoutMs: 10_000 });
+    const real = link.command.bind(link);
+    /** The board runs the next commit, its answer is lost; with `cut`, contact is gone until restored. */
+    const loseCommit = (cut: boolean) => {
+      let down = false;
+      link.command = async (c, ms) => {
+        if (down) throw new BoardError('no contact', 'timeout');
+        const r = await real(c, ms);
+        if (c.cmd === 'wallet.commit') {
+          down = cut;
+          if (!cut) link.command = real;
+          throw new BoardError('answer lost', 'timeout');
+        }
+        return r;
+      };
+    };
+    const boardCoins = () => loadProofs(t.pda.storage);
+    try {
+      loseCommit(true);
+      await expect(loadWalletToBoard(alice, link, bank.url, 4)).rejects.toThrow(/journaled as moving/);
+      link.command = real;
+      expect(alice.balance(bank.url)).toBe(96);
+      expect(alice.store.state.exported.at(-1)!.board!.state).toBe('moving');
+      let moved = 0;
+      for (let i = 0; i < 36; i++) {
+        const amount = 1 + (i % 2);
+        if (i % 4 === 1) {
+          loseCommit(false);
+          await expect(loadWalletToBoard(carol, link, bank.url, amount)).rejects.toThrow(/are on the board/);
+        } else await loadWalletToBoard(carol, link, bank.url, amount);
+        moved += amount;
+      }
+      expect(carol.balance(bank.url)).toBe(200 - moved);
+      // Alice reconnects: her cut-off load is settled from the board's log, 37 loads later.
+      const r = await loadWalletToBoard(alice, link, bank.url, 1);
+      expect(alice.store.state.exported.find((e) => e.amount === 4)!.board!.state).toBe('on-board');
+      expect(alice.balance(bank.url)).toBe(95);
+      const onBoard = boardCoins();
+      const sum = onBoard.reduce((s, p) => s + p.amount, 0);
+      expect(sum).toBe(moved + 5);
+      expect(r.boardBalance).toBe(sum);
+      const laptop = new Set([...alice.proofs(bank.url), ...carol.proofs(bank.url)].map((p) => p.secret));
+      expect(onBoard.filter((p) => laptop.has(p.secret))).toEqual([]);
+      expect(new Set(onBoard.map((p) => p.secret)).size).toBe(onBoard.length);
+      expect(alice.balance(bank.url) + carol.balance(bank.url) + sum).toBe(300);
+      // Every load is acknowledged: the board's log is empty again.
+      expect((await link.command({ cmd: 'wallet.balance' })).find((e) => e.ev === 'wallet.balance')).toMatchObject({ unacked: 0, pending: 0 });
+    } finally {
+      await link.close();
+    }
+  }, 120_000);
 });

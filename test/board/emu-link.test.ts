@@ -10,7 +10,7 @@ import { BoardLink } from '../../host/board/link';
 import { brokerAddress } from '../../host/demo/emu-session';
 import { openEmu, type EmuTransport } from '../../host/board/transports/emu';
 import { BUNDLE, startGateway } from '../helpers/gateway';
-import { scenarioBadCommands, scenarioStagedThenResolved, scenarioStatus, scenarioWalletLoad } from './scenarios';
+import { scenarioBadCommands, scenarioStagedThenResolved, scenarioStatus, scenarioWalletLoad, scenarioWalletLogFull } from './scenarios';
 import { loadProofs } from '../../firmware/src/wallet/proof-store';
 
 let g: Awaited<ReturnType<typeof startGateway>>;
@@ -55,6 +55,12 @@ describe('board link to the emulated board', () => {
     expect(t.pda.storage.keys().filter((k) => k.startsWith('hood.ws.'))).toEqual([]);
     expect(loadProofs(t.pda.storage).some((p) => p.secret.startsWith('load-secret-0-'))).toBe(true);
     expect(JSON.stringify(link.events)).not.toContain('-secret-');
+  });
+
+  it('refuses new loads rather than forget a commit the laptop has not acknowledged', async () => {
+    const { link } = await board();
+    await scenarioWalletLoad(link);
+    await scenarioWalletLogFull(link);
   });
 
   it('survives a cable pulled after the commit: the reconnected host learns it was committed', async () => {

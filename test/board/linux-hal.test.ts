@@ -57,12 +57,29 @@ describe('Espruino-Linux harness radio', () => {
     const out: any[] = [];
     const r = harnessRadio((e) => out.push(e), c.clock);
     const results: (string | undefined)[] = [];
-    r.radio.connect('habc', (e) => results.push(e));
-    expect(out[0]).toMatchObject({ op: 'associate', hostname: 'habc' });
+    r.radio.connect('habc', new Uint8Array(6), (e) => results.push(e)); // the register as booted: unknown, zero
+    expect(out[0]).toMatchObject({ op: 'associate', hostname: 'habc', mac: '00:00:00:00:00:00' });
     c.advance(RADIO_TIMEOUT_MS - 1);
     expect(results).toEqual([]);
     c.advance(1);
     expect(results).toEqual(['radio harness did not answer associate']);
+  });
+
+  it('associates only with the expected address: refused before asking, or when the harness reports another', () => {
+    const c = fakeClock();
+    const out: any[] = [];
+    const r = harnessRadio((e) => out.push(e), c.clock);
+    const results: (string | undefined)[] = [];
+    r.radio.connect('habc', MAC, (e) => results.push(e)); // register never loaded with MAC
+    expect(out).toEqual([]);
+    r.radio.setMac(MAC, () => undefined);
+    r.onAnswer({ req: out[0].req, ok: true, mac: '06:01:02:03:04:05' }, null as any);
+    r.radio.connect('habc', MAC, (e) => results.push(e));
+    expect(out[1]).toMatchObject({ op: 'associate', mac: '06:01:02:03:04:05' });
+    r.onAnswer({ req: out[1].req, ok: true, mac: '24:0a:c4:12:34:56' }, null as any);
+    r.radio.connect('habc', MAC, (e) => results.push(e));
+    r.onAnswer({ req: out[2].req, ok: true, mac: '06:01:02:03:04:05' }, null as any);
+    expect(results).toEqual(['MAC register does not hold the expected address', 'radio harness associated with a different MAC', undefined]);
   });
 
   it('builds the board from Espruino modules; randomness is E.hwRand, refusing to run without it', () => {

@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import type { BoardLink } from '../../host/board/link';
-import { loadProofsToBoard, resolveLoad, type BoardProof } from '../../host/board/wallet-load';
+import { ackLoads, boardTxState, loadProofsToBoard, resolveLoad, type BoardProof } from '../../host/board/wallet-load';
 import type { BoardEvent } from '../../host/board/framing';
 
 export const testProof = (i: number, tag = 'p'): BoardProof => ({
@@ -36,6 +36,15 @@ export async function scenarioBadCommands(link: BoardLink): Promise<void> {
   await expect(link.command({ cmd: 'wallet.stage', tx: '0123456789abcdef', proofs: '[{"amount":-1}]' })).rejects.toThrow(/amount/);
   await expect(link.command({ cmd: 'wallet.stage', tx: '0123456789abcdef', proofs: 'not json' })).rejects.toThrow(/JSON/);
   await expect(link.command({ cmd: 'wallet.commit', tx: 'fedcba9876543210', hash: '0'.repeat(64) })).rejects.toThrow(/not staged/);
+  await expect(link.command({ cmd: 'wallet.ack', tx: 'nothex' })).rejects.toThrow(/tx/);
+  await expect(link.command({ cmd: 'wallet.ack' })).rejects.toThrow(/tx/);
+  for (const bad of ['02ab', ['02' + 'g'.repeat(64)], ['04' + 'a'.repeat(64)], ['02' + 'a'.repeat(65)], [1], new Array(65).fill('02' + 'a'.repeat(64))])
+    await expect(link.command({ cmd: 'wallet.settle', spent: bad })).rejects.toThrow(/C/);
+  await expect(link.command({ cmd: 'wallet.settle', unspent: { length: 1 } })).rejects.toThrow(/C/);
+  // A well-formed verdict on coins the board does not hold changes nothing.
+  const before = await balance(link);
+  expect((await link.command({ cmd: 'wallet.settle', spent: ['02' + 'a'.repeat(64)], unspent: ['03' + 'b'.repeat(64)] })).find((e) => e.ev === 'wallet.settled')).toMatchObject({ dropped: 0, freed: 0 });
+  expect(await balance(link)).toEqual(before);
   // The board is still fine afterwards.
   await scenarioStatus(link);
 }
@@ -80,4 +89,36 @@ export async function scenarioStagedThenResolved(link: BoardLink): Promise<void>
   await link.command({ cmd: 'wallet.abort', tx: tx2 });
   expect((await link.command({ cmd: 'wallet.status', tx: tx2 })).find((e) => e.ev === 'wallet.txstatus')!.state).toBe('unknown');
   await expect(link.command({ cmd: 'wallet.abort', tx })).rejects.toThrow(/already committed/);
+}
+
+/**
+ * The board's load log never forgets a commit the laptop has not acknowledged: once it holds 32 of
+ * them, new loads are refused (nothing is staged) instead of evicting one; an acknowledged tx is
+ * forgotten and its slot reused.
+ */
+export async function scenarioWalletLogFull(link: BoardLink): Promise<void> {
+  const unacked = async () => (await link.command({ cmd: 'wallet.balance' })).find((x) => x.ev === 'wallet.balance')!.unacked as number;
+  const txs: string[] = [];
+  for (let i = 0; (await unacked()) < 32; i++) {
+    const r = await loadProofsToBoard(link, [testProof(i, 'full')], { batch: 1 });
+    txs.push(r.txs[0]);
+    expect(i).toBeLessThan(32);
+  }
+  const before = await balance(link);
+  await expect(loadProofsToBoard(link, [testProof(99, 'full')])).rejects.toThrow(/wallet log full/);
+  expect(await balance(link)).toEqual(before);
+  // The first of them is still known as committed: full means refused, not forgotten.
+  expect((await boardTxState(link, txs[0])).state).toBe('committed');
+  // Acknowledging a staged tx is refused; an unknown one is a no-op.
+  const staged = '0f0f0f0f0f0f0f0f';
+  await expect(link.command({ cmd: 'wallet.stage', tx: staged, proofs: JSON.stringify([testProof(98, 'full')]) })).rejects.toThrow(/wallet log full/);
+  expect((await link.command({ cmd: 'wallet.ack', tx: '0000000000000bad' })).find((x) => x.ev === 'wallet.acked')).toMatchObject({ known: false });
+  await ackLoads(link, [txs[0]]);
+  expect(await boardTxState(link, txs[0])).toMatchObject({ state: 'unknown', complete: true });
+  await link.command({ cmd: 'wallet.stage', tx: staged, proofs: JSON.stringify([testProof(98, 'full')]) });
+  await expect(link.command({ cmd: 'wallet.ack', tx: staged })).rejects.toThrow(/staged, not committed/);
+  await link.command({ cmd: 'wallet.abort', tx: staged });
+  await loadProofsToBoard(link, [testProof(99, 'full')]);
+  expect((await balance(link)).proofs).toBe(before.proofs + 1);
+  expect(await unacked()).toBe(32);
 }

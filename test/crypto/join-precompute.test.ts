@@ -114,19 +114,19 @@ describe('sealJoin with a precomputed ephemeral key', () => {
     const e = pool.take();
     const epk = new Uint8Array(e.publicKey!);
     const msg = joinMsg();
-    const cell = sealJoin(boxKey, msg, DEFAULT_CELL_SIZE, e.secret, e.publicKey);
+    const cell = sealJoin(boxKey, msg, DEFAULT_CELL_SIZE, e.secret, e.publicKey).cell;
     expect(cell.length).toBe(DEFAULT_CELL_SIZE);
     expect(isAllZero(e.secret)).toBe(true); // wiped on use
     const h = decodeCellHeader(cell, DEFAULT_CELL_SIZE);
     expect(h.kind === 1 && toHex(h.epk)).toBe(toHex(epk));
     const opened = openJoin(boxSecret, boxKey, cell, DEFAULT_CELL_SIZE);
-    expect(toHex(opened.kbd)).toBe(toHex(msg.kbd));
+    expect(toHex(opened.msg.kbd)).toBe(toHex(msg.kbd));
   });
 
   it('without a precomputed key (publicKey null) it still computes epk itself', () => {
     const secret = new Uint8Array(randomBytes(32));
     const epk = x25519Base(secret);
-    const cell = sealJoin(boxKey, joinMsg(), DEFAULT_CELL_SIZE, secret, null);
+    const cell = sealJoin(boxKey, joinMsg(), DEFAULT_CELL_SIZE, secret, null).cell;
     const h = decodeCellHeader(cell, DEFAULT_CELL_SIZE);
     expect(h.kind === 1 && toHex(h.epk)).toBe(toHex(epk));
     expect(isAllZero(secret)).toBe(true);
@@ -136,7 +136,7 @@ describe('sealJoin with a precomputed ephemeral key', () => {
   it('an epk that does not belong to the secret gives a JOIN the MSS rejects (bad_seal)', () => {
     const secret = new Uint8Array(randomBytes(32));
     const wrong = x25519Base(new Uint8Array(randomBytes(32)));
-    const cell = sealJoin(boxKey, joinMsg(), DEFAULT_CELL_SIZE, secret, wrong);
+    const cell = sealJoin(boxKey, joinMsg(), DEFAULT_CELL_SIZE, secret, wrong).cell;
     expect(() => openJoin(boxSecret, boxKey, cell, DEFAULT_CELL_SIZE)).toThrow(/bad_seal/);
   });
 });

@@ -2,19 +2,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../host/common/log';
+import { silentLogger, type Logger } from '../../host/common/log';
 import type { MssConfig } from '../../host/mss/core';
 import { MssGateway } from '../../host/mss/gateway';
 import { DEFAULT_OUT_FILE } from '../../host/build/firmware';
 
 export const BUNDLE = DEFAULT_OUT_FILE;
 
-export async function startGateway(opts: { config?: Partial<MssConfig>; brokerUrl?: string; tickMs?: number } = {}) {
+export async function startGateway(
+  opts: {
+    config?: Partial<MssConfig>;
+    brokerUrl?: string;
+    brokerUsername?: string;
+    brokerPassword?: string;
+    allowOpenBroker?: boolean;
+    log?: Logger;
+    beaconPeriodSec?: number;
+    tickMs?: number;
+  } = {},
+) {
   const dataDir = mkdtempSync(join(tmpdir(), 'hood-test-gw-'));
   const gw = await MssGateway.start({
     dataDir,
-    log: silentLogger(),
+    log: opts.log || silentLogger(),
     brokerUrl: opts.brokerUrl,
+    brokerUsername: opts.brokerUsername,
+    brokerPassword: opts.brokerPassword,
+    allowOpenBroker: opts.allowOpenBroker,
+    beaconPeriodSec: opts.beaconPeriodSec,
     listen: opts.brokerUrl ? undefined : { host: '127.0.0.1', port: 0 },
     config: opts.config,
     tickMs: opts.tickMs ?? 200,

@@ -4,9 +4,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GATEWAY_USER, renderMosquittoConfig } from '../../host/mss/mosquitto/config';
 import { freePort, waitForPort } from '../mqtt/node-board';
 
 function findMosquitto(): string {
@@ -24,14 +26,23 @@ export interface Running {
   exited: Promise<void>;
 }
 
-export async function startMosquitto(): Promise<Running> {
+/** Files to put beside the config and the config itself (default: an open broker, anonymous clients may do anything). */
+export interface MosquittoSetup {
+  files?: Record<string, string>;
+  conf?: (dir: string, port: number) => string;
+}
+
+export async function startMosquitto(setup: MosquittoSetup = {}): Promise<Running> {
   const bin = findMosquitto();
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'hood-mosq-'));
   const conf = join(dir, 'mosquitto.conf');
+  for (const [name, text] of Object.entries(setup.files || {})) writeFileSync(join(dir, name), text, { mode: 0o600 });
   writeFileSync(
     conf,
-    ['listener ' + port + ' 127.0.0.1', 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
+    setup.conf
+      ? setup.conf(dir, port)
+      : ['listener ' + port + ' 127.0.0.1', 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
   );
   const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
@@ -63,3 +74,31 @@ export async function stopMosquitto(r: Running): Promise<void> {
   rmSync(r.dir, { recursive: true, force: true });
 }
 
+
+/** A mosquitto 2.0 password_file line (what `mosquitto_passwd` writes: $7$ = PBKDF2-HMAC-SHA512, 101 rounds, 12-byte salt). */
+export function passwdLine(user: string, password: string): string {
+  const salt = randomBytes(12);
+  return user + ':$7$101$' + salt.toString('base64') + '$' + pbkdf2Sync(password, salt, 101, 64, 'sha512').toString('base64') + '\n';
+}
+
+export interface HardenedMosquitto extends Running {
+  url: string;
+  gatewayUser: string;
+  gatewayPassword: string;
+}
+
+/** mosquitto with the shipped configuration (host/mss/mosquitto) rendered for `mssId`, on a free loopback port. */
+export async function startHardenedMosquitto(mssId = 'doug'): Promise<HardenedMosquitto> {
+  const gatewayPassword = randomBytes(18).toString('base64url');
+  const r = await startMosquitto({
+    conf: (dir, port) => {
+      const f = renderMosquittoConfig({ mssId, confDir: dir, listener: port + ' 127.0.0.1' });
+      for (const name of ['hood.acl', 'hood-dynsec.json'] as const) writeFileSync(join(dir, name), f[name], { mode: 0o600 });
+      writeFileSync(join(dir, 'hood.passwd'), passwdLine(GATEWAY_USER, gatewayPassword), { mode: 0o600 });
+      // Test-only additions: no state on disk, log to the test, and (as root) keep root so the 0700 temp dir stays readable.
+      const extra = ['persistence false', 'log_dest stderr', ...(process.getuid?.() === 0 ? ['user root'] : [])];
+      return f['hood.conf'] + extra.join('\n') + '\n';
+    },
+  });
+  return { ...r, url: 'mqtt://127.0.0.1:' + r.port, gatewayUser: GATEWAY_USER, gatewayPassword };
+}

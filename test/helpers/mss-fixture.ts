@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DIR_DOWN, DIR_UP, decodeCellHeader, openSession, sealJoin, sealSession } from '../../shared/src/protocol/cells';
 import { decodeBeacon } from '../../shared/src/protocol/beacon';
-import { MSG_JOIN, type KIND_SESSION } from '../../shared/src/protocol/constants';
+import { MSG_JOIN, MSG_REFUSE, REFUSE_TEXTS, type KIND_SESSION } from '../../shared/src/protocol/constants';
+import { isRefuseReason, openRefuse } from '../../shared/src/protocol/refuse';
 import type { Message } from '../../shared/src/protocol/messages';
 import { deriveSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
 import { downTopic } from '../../shared/src/protocol/topics';
 import { newTmpMac } from '../../shared/src/tmpmac';
+import { x25519Base } from '../../shared/src/crypto/x25519';
 import { createLogger } from '../../host/common/log';
 import { DEFAULT_MSS_CONFIG, MssCore, type MssConfig, type Outbound } from '../../host/mss/core';
 import { loadOrCreateMssKeys } from '../../host/mss/keys';
@@ -60,7 +62,8 @@ export function makeCore(config: Partial<MssConfig> = {}): CoreFixture {
 /** A PDA at the protocol level (no MQTT, no VM): enough to drive the MSS core cell by cell. */
 export class RefPda {
   kbd: Uint8Array = rnd(32);
-  keys: SessionKeys = deriveSessionKeys(this.kbd);
+  /** Until the first JOIN (whose epk salts them, docs/protocol.md §6), keys under a placeholder context. */
+  keys: SessionKeys = deriveSessionKeys(this.kbd, rnd(32));
   tmpMac = newTmpMac(rnd);
   upSeq = 0;
   constructor(readonly f: CoreFixture) {}
@@ -69,14 +72,24 @@ export class RefPda {
     return downTopic(this.f.core.config.mssId, this.keys.downTag);
   }
 
+  /** Refuse key of the last JOIN this PDA sealed (docs/protocol.md §3.3). */
+  refuseKey: Uint8Array | null = null;
+
   joinCell(over: Partial<{ kbd: Uint8Array; tmpMac: Uint8Array; beaconNonce: Uint8Array }> = {}): Uint8Array {
     const b = this.f.beacon;
-    return sealJoin(
+    const esk = rnd(32);
+    const epk = x25519Base(esk);
+    if (over.kbd) this.kbd = over.kbd;
+    this.keys = deriveSessionKeys(this.kbd, epk);
+    const sealed = sealJoin(
       b.boxKey,
       { type: MSG_JOIN, kbd: over.kbd || this.kbd, tmpMac: over.tmpMac || this.tmpMac, joinNonce: rnd(16), beaconNonce: over.beaconNonce || b.beaconNonce },
       b.cellSize,
-      rnd(32),
+      esk,
+      epk,
     );
+    this.refuseKey = sealed.refuseKey;
+    return sealed.cell;
   }
 
   cell(m: Message, seq = this.upSeq++): Uint8Array {
@@ -89,13 +102,22 @@ export class RefPda {
     for (const o of mine) this.f.out.splice(this.f.out.indexOf(o), 1);
     return mine.map((o) => {
       const h = decodeCellHeader(o.payload, this.f.core.config.cellSize) as { kind: typeof KIND_SESSION; tag: Uint8Array; seq: number };
+      // A REFUSE comes under the JOIN's refuse key with seq = reason; everything else under the session keys.
+      if (h.seq !== 0 && this.refuseKey && isRefuseReason(h.seq)) {
+        try {
+          const reason = openRefuse(this.refuseKey, o.payload, h.seq);
+          return { type: MSG_REFUSE, reason, text: REFUSE_TEXTS[reason] } as Message;
+        } catch {
+          /* not a REFUSE: a session cell */
+        }
+      }
       return openSession(this.keys.downKey, o.payload, h.seq, DIR_DOWN);
     });
   }
 
   rekey(kbd: Uint8Array): void {
     this.kbd = kbd;
-    this.keys = deriveSessionKeys(kbd);
+    this.keys = deriveSessionKeys(kbd, this.keys.upTag); // a REKEY's keys are salted with the upTag they replace
     this.upSeq = 0;
   }
 }

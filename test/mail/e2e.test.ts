@@ -16,6 +16,7 @@ import { parseKeyFile } from '../../host/recipient/keys';
 import { openMessage } from '../../host/recipient/open';
 import { sendReply } from '../../host/recipient/reply';
 import { findArmor } from '../../shared/src/age/armor';
+import { CH_MAIL_CTRL_UP } from '../../shared/src/mail/constants';
 import { BUNDLE } from '../helpers/gateway';
 import { DOMAIN, startMailGateway } from './helpers';
 
@@ -170,13 +171,80 @@ describe('Bob writes to Alice, Alice replies', () => {
     expect(await pda.waitFor('mail.pickup', 10_000, since)).toMatchObject({ ok: true, count: 1 });
     expect(readdirSync(boxRoot)).toHaveLength(0); // handed over = deleted
 
+    // The pickup succeeded: the ticket is retired, a second pickup presents nothing.
     since = pda.events.length;
     pda.cmd({ cmd: 'mail.pickup' });
-    expect(await pda.waitFor('mail.pickup', 10_000, since)).toMatchObject({ ok: true, count: 0 });
+    expect(await pda.waitFor('mail.pickup_requested', 10_000, since)).toMatchObject({ boxes: 0, tickets: 0 });
 
     since = pda.events.length;
     pda.cmd({ cmd: 'mail.forget' });
-    expect(await pda.waitFor('mail.forgotten', 5_000, since)).toMatchObject({ boxes: 1 });
+    expect(await pda.waitFor('mail.forgotten', 5_000, since)).toMatchObject({ boxes: 0 });
     await endSession(pda);
+  });
+
+  it('drop box: one pickup presents one ticket (oldest first) unless asked for more, and a picked-up ticket is never presented again', async () => {
+    // Every PICKUP cell the MSS receives, by the secret it presents.
+    const presented: string[] = [];
+    const ctrl = g.mail.services.find((x) => x.channel === CH_MAIL_CTRL_UP)!;
+    const orig = ctrl.onData.bind(ctrl);
+    ctrl.onData = (ctx, p) => {
+      if (p[0] === 0x11) presented.push(Buffer.from(p.subarray(2)).toString('hex'));
+      orig(ctx, p);
+    };
+    try {
+      const pda = newPda();
+      const subjects = ['first', 'second', 'third'];
+      for (const subject of subjects) {
+        await joinSession(pda);
+        const before = readMaildir(g.mail.localMaildir).length;
+        await pdaSend(pda, 'away for a while', subject);
+        const opened = openMessage(await waitMail(before), parseKeyFile(readFileSync(keyFile, 'utf8')));
+        await endSession(pda);
+        const r = await sendReply(
+          { from: 'alice@example.org', to: opened.replyTo, replyRecipient: opened.replyRecipient, subject: 'Re: ' + subject, body: 'reply to ' + subject },
+          g.mail.inboundAddress!,
+        );
+        expect(r.response).toMatch(/^250 .*drop box/);
+      }
+      await joinSession(pda);
+      let since = pda.events.length;
+      pda.cmd({ cmd: 'mail.pickup' });
+      expect(await pda.waitFor('mail.pickup_requested', 10_000, since)).toMatchObject({ boxes: 1, tickets: 3 });
+      expect(await pda.waitFor('mail.reply', 20_000, since)).toMatchObject({ source: 'dropbox', subject: 'Re: first' });
+      expect(await pda.waitFor('mail.pickup', 10_000, since)).toMatchObject({ ok: true, count: 1, tickets: 2 });
+      expect(presented).toHaveLength(1);
+
+      since = pda.events.length;
+      pda.cmd({ cmd: 'mail.pickup', all: true });
+      expect(await pda.waitFor('mail.pickup_requested', 10_000, since)).toMatchObject({ boxes: 2, tickets: 2 });
+      await expect.poll(() => pda.events.slice(since).filter((e) => e.ev === 'mail.pickup').length, { timeout: 20_000 }).toBe(2);
+      const replies = pda.events.slice(since).filter((e) => e.ev === 'mail.reply');
+      expect(replies.map((e) => e.subject).sort()).toEqual(['Re: second', 'Re: third']);
+      expect(presented).toHaveLength(3);
+
+      // Nothing is left to present, in this session or the next.
+      since = pda.events.length;
+      pda.cmd({ cmd: 'mail.pickup', count: 2 });
+      expect(await pda.waitFor('mail.pickup_requested', 10_000, since)).toMatchObject({ boxes: 0, tickets: 0 });
+      await endSession(pda);
+      await joinSession(pda);
+      since = pda.events.length;
+      pda.cmd({ cmd: 'mail.pickup', all: true });
+      expect(await pda.waitFor('mail.pickup_requested', 10_000, since)).toMatchObject({ boxes: 0 });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(presented).toHaveLength(3);
+      expect(new Set(presented).size).toBe(3); // each secret shown to the MSS exactly once
+
+      // Bad counts are refused without sending anything.
+      for (const count of [0, 5, 1.5, '1', -1]) {
+        since = pda.events.length;
+        pda.cmd({ cmd: 'mail.pickup', count });
+        expect(await pda.waitFor('error', 5_000, since)).toMatchObject({ cmd: 'mail.pickup', msg: expect.stringMatching(/count/) });
+      }
+      expect(presented).toHaveLength(3);
+      await endSession(pda);
+    } finally {
+      ctrl.onData = orig;
+    }
   });
 });

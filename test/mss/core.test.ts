@@ -17,6 +17,7 @@ import {
   REFUSE_STALE_BEACON,
   REFUSE_TMPMAC_IN_USE,
 } from '../../shared/src/protocol/constants';
+import { kbdFingerprint } from '../../shared/src/protocol/session-keys';
 import { RefPda, makeCore, rnd } from '../helpers/mss-fixture';
 
 function joined(f: ReturnType<typeof makeCore>, p = new RefPda(f)) {
@@ -207,11 +208,14 @@ describe('MSS session cells', () => {
     f.core.handleUp(p.cell({ type: MSG_DATA, channel: 0, payload: rnd(8) }));
     const s = f.core.sessions.all()[0];
     expect(Object.keys(s).sort()).toEqual(
-      ['cellsDown', 'cellsUp', 'createdAt', 'downSeq', 'expiresAt', 'idleTimeoutMs', 'keys', 'lastSeenAt', 'service', 'tmpId', 'tmpMac', 'upWindow'].sort(),
+      ['cellsDown', 'cellsUp', 'createdAt', 'downSeq', 'expiresAt', 'idleTimeoutMs', 'kbdId', 'keys', 'lastSeenAt', 'service', 'tmpId', 'tmpMac', 'upWindow'].sort(),
     );
+    // kbdId is a one-way fingerprint of K_BD (collision detection), never K_BD itself.
+    expect(s.kbdId).toBe(toHex(kbdFingerprint(p.kbd)));
+    expect(s.kbdId).not.toContain(toHex(p.kbd).slice(0, 32));
     const log = f.logText();
     expect(log).toContain('session_admitted');
-    for (const secret of [p.kbd, p.keys.upKey, p.keys.downKey, f.core['keys'].boxSecret]) {
+    for (const secret of [p.kbd, p.keys.upKey, p.keys.downKey, f.core['keys'].boxSecret, kbdFingerprint(p.kbd)]) {
       expect(log).not.toContain(toHex(secret));
       expect(log).not.toContain(Buffer.from(secret).toString('base64'));
     }

@@ -24,7 +24,8 @@ describe('fuzzing the MSS cell handler', () => {
   const f = makeCore();
   const a = new RefPda(f);
   f.core.handleUp(a.joinCell());
-  const valid: Uint8Array[] = [a.joinCell(), a.cell({ type: MSG_DATA, channel: 0, payload: rnd(20) }), a.cell({ type: MSG_DATA, channel: 0, payload: rnd(200) })];
+  // A second JOIN with a's K_BD (from another PDA, so a keeps its keys): answered once (RENEW), a replay after.
+  const valid: Uint8Array[] = [new RefPda(f).joinCell({ kbd: a.kbd }), a.cell({ type: MSG_DATA, channel: 0, payload: rnd(20) }), a.cell({ type: MSG_DATA, channel: 0, payload: rnd(200) })];
   // Make the valid session cells "already seen" so their exact replays are rejected too.
   for (const c of valid.slice(1)) f.core.handleUp(c);
   const replayJoin = valid[0];

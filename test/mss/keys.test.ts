@@ -22,7 +22,7 @@ describe('MSS keys in the data dir', () => {
 
   it('refuses a corrupt key file with a clear error instead of making new keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hood-keys-'));
-    writeFileSync(join(dir, 'mss-keys.json'), '{"version":1,"identityPkcs8":"AAAA","boxSecret":"AAAA"}');
+    writeFileSync(join(dir, 'mss-keys.json'), '{"version":1,"identityPkcs8":"AAAA","boxSecret":"AAAA"}', { mode: 0o600 });
     expect(() => loadOrCreateMssKeys(dir)).toThrow(/corrupt|box secret/);
     writeFileSync(join(dir, 'mss-keys.json'), 'not json');
     expect(() => loadOrCreateMssKeys(dir)).toThrow(/cannot read/);

@@ -24,7 +24,8 @@ import {
 } from '../../shared/src/protocol/constants';
 import { decodeMessage, encodeMessage, maxDataPayload, type Message } from '../../shared/src/protocol/messages';
 import { ReplayWindow } from '../../shared/src/protocol/replay-window';
-import { deriveSessionKeys } from '../../shared/src/protocol/session-keys';
+import { deriveSessionKeys, kbdFingerprint } from '../../shared/src/protocol/session-keys';
+import { openRefuse, sealRefuse } from '../../shared/src/protocol/refuse';
 import { beaconTopic, downTopic, isValidMssId, mssIdFromBeaconTopic, upTopic } from '../../shared/src/protocol/topics';
 import { x25519Base } from '../../shared/src/crypto/index';
 import { rnd } from '../helpers/mss-fixture';
@@ -195,9 +196,9 @@ describe('cells (docs/protocol.md §3)', () => {
   const boxKey = x25519Base(boxSecret.slice());
 
   it('every JOIN and SESSION cell has exactly the cell size', () => {
-    const keys = deriveSessionKeys(rnd(32));
+    const keys = deriveSessionKeys(rnd(32), rnd(32));
     for (const size of [256, 512, 1024]) {
-      const j = sealJoin(boxKey, messages[0] as any, size, rnd(32));
+      const j = sealJoin(boxKey, messages[0] as any, size, rnd(32)).cell;
       expect(j.length).toBe(size);
       for (const m of messages.slice(1)) {
         if (m.type === MSG_DATA && m.payload.length > maxDataPayload(sessionCapacity(size))) continue;
@@ -209,9 +210,15 @@ describe('cells (docs/protocol.md §3)', () => {
 
   it('JOIN opens only with the MSS box secret, and wipes the ephemeral secret', () => {
     const esk = rnd(32);
-    const cell = sealJoin(boxKey, messages[0] as any, 512, esk);
+    const sealed = sealJoin(boxKey, messages[0] as any, 512, esk);
+    const cell = sealed.cell;
     expect(esk.every((x) => x === 0)).toBe(true);
-    expect(openJoin(boxSecret, boxKey, cell, 512)).toEqual(messages[0]);
+    const opened = openJoin(boxSecret, boxKey, cell, 512);
+    expect(opened.msg).toEqual(messages[0]);
+    // Both sides derive the same refuse key, and it is none of the K_BD session keys (§3.3).
+    expect(Buffer.from(opened.refuseKey).equals(Buffer.from(sealed.refuseKey))).toBe(true);
+    const sk = deriveSessionKeys((messages[0] as any).kbd, cell.subarray(2, 34));
+    for (const k of [sk.upKey, sk.downKey]) expect(Buffer.from(k).equals(Buffer.from(sealed.refuseKey))).toBe(false);
     expect(decodeErrorReason(() => openJoin(rnd(32), boxKey, cell, 512))).toBe('bad_seal');
     const x = cell.slice();
     x[100] ^= 4;
@@ -221,8 +228,31 @@ describe('cells (docs/protocol.md §3)', () => {
     expect(decodeErrorReason(() => openJoin(boxSecret, boxKey, lowOrder, 512))).toMatch(/bad_point|bad_seal/);
   });
 
+  it('REFUSE: under the JOIN\'s refuse key, nonce = reason, fixed text; forged or mismatched ones rejected', () => {
+    const sealed = sealJoin(boxKey, messages[0] as any, 512, rnd(32));
+    const tag = rnd(16);
+    for (const reason of [1, 2, 3, 4]) {
+      const c = sealRefuse(sealed.refuseKey, tag, reason, 512);
+      const h = decodeCellHeader(c, 512) as { kind: 2; seq: number };
+      expect(h.seq).toBe(reason);
+      expect(openRefuse(sealed.refuseKey, c, h.seq)).toBe(reason);
+      // Deterministic: the same JOIN and reason always give the same cell (no second plaintext per nonce).
+      expect(toHex(sealRefuse(sealed.refuseKey, tag, reason, 512))).toBe(toHex(c));
+      expect(decodeErrorReason(() => openRefuse(rnd(32), c, reason))).toBe('bad_seal');
+    }
+    expect(() => sealRefuse(sealed.refuseKey, tag, 9, 512)).toThrow(/unknown REFUSE reason/);
+    const c1 = sealRefuse(sealed.refuseKey, tag, 1, 512);
+    expect(decodeErrorReason(() => openRefuse(sealed.refuseKey, c1, 0))).toBe('bad_refuse'); // seq 0 is ACCEPT's
+    expect(decodeErrorReason(() => openRefuse(sealed.refuseKey, c1, 7))).toBe('bad_refuse');
+    // A cell whose REFUSE reason disagrees with its nonce is forged, even under the right key.
+    const odd = sealSession(sealed.refuseKey, tag, 1, DIR_DOWN, { type: MSG_REFUSE, reason: 3, text: 'x' }, 512);
+    expect(decodeErrorReason(() => openRefuse(sealed.refuseKey, odd, 1))).toBe('bad_refuse');
+    const notRefuse = sealSession(sealed.refuseKey, tag, 2, DIR_DOWN, { type: MSG_RENEW }, 512);
+    expect(decodeErrorReason(() => openRefuse(sealed.refuseKey, notRefuse, 2))).toBe('bad_refuse');
+  });
+
   it('SESSION cells bind direction, sequence number and tag', () => {
-    const k = deriveSessionKeys(rnd(32));
+    const k = deriveSessionKeys(rnd(32), rnd(16));
     const c = sealSession(k.upKey, k.upTag, 9, DIR_UP, messages[7], 512);
     const h = decodeCellHeader(c, 512);
     expect(h).toEqual({ kind: 2, tag: k.upTag, seq: 9 });
@@ -245,12 +275,23 @@ describe('cells (docs/protocol.md §3)', () => {
     expect(decodeErrorReason(() => decodeCellHeader(c, 512))).toBe('bad_kind');
   });
 
-  it('session keys: fresh per K_BD, all four parts distinct', () => {
-    const a = deriveSessionKeys(rnd(32));
-    const b = deriveSessionKeys(rnd(32));
+  it('session keys: fresh per K_BD and per context, all four parts distinct', () => {
+    const a = deriveSessionKeys(rnd(32), rnd(32));
+    const b = deriveSessionKeys(rnd(32), rnd(32));
     const all = [a.upKey, a.downKey, a.upTag, a.downTag, b.upKey, b.downKey, b.upTag, b.downTag].map(toHex);
     expect(new Set(all).size).toBe(8);
-    expect(() => deriveSessionKeys(rnd(31))).toThrow(/32 bytes/);
+    // The same K_BD under two JOINs (two epks) or two REKEYs (two replaced upTags): unrelated key sets (§6).
+    const kbd = rnd(32);
+    const j1 = deriveSessionKeys(kbd, rnd(32));
+    const j2 = deriveSessionKeys(kbd, rnd(32));
+    const r1 = deriveSessionKeys(kbd, j1.upTag);
+    const same = [j1, j2, r1].map((k) => toHex(k.downKey));
+    expect(new Set(same).size).toBe(3);
+    // ...while K_BD's fingerprint, by which the MSS sees a K_BD collision, is the same and is no key.
+    expect(toHex(kbdFingerprint(kbd))).toBe(toHex(kbdFingerprint(kbd.slice())));
+    expect(same).not.toContain(toHex(kbdFingerprint(kbd)));
+    expect(() => deriveSessionKeys(rnd(31), rnd(32))).toThrow(/32 bytes/);
+    expect(() => deriveSessionKeys(rnd(32), rnd(8))).toThrow(/context/);
   });
 });
 

@@ -1,18 +1,19 @@
 /**
- * The MSS gateway on an EXTERNAL broker (Debian's mosquitto, started by this test), with the real
- * firmware bundle on the emulated board: the gateway does not depend on its embedded broker.
+ * The MSS gateway on an EXTERNAL broker (Debian's mosquitto with the shipped hood.conf/hood.acl,
+ * started by this test), with the real firmware bundle on the emulated board: the gateway does not
+ * depend on its embedded broker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endSession, joinSession, pdaFor } from '../../host/demo/emu-session';
 import { BUNDLE, startGateway } from '../helpers/gateway';
-import { startMosquitto, stopMosquitto, type Running } from '../helpers/mosquitto';
+import { startHardenedMosquitto, stopMosquitto, type HardenedMosquitto } from '../helpers/mosquitto';
 
-let mosq: Running;
+let mosq: HardenedMosquitto;
 let g: Awaited<ReturnType<typeof startGateway>>;
 
 beforeAll(async () => {
-  mosq = await startMosquitto();
-  g = await startGateway({ brokerUrl: 'mqtt://127.0.0.1:' + mosq.port });
+  mosq = await startHardenedMosquitto();
+  g = await startGateway({ brokerUrl: mosq.url, brokerUsername: mosq.gatewayUser, brokerPassword: mosq.gatewayPassword });
 });
 afterAll(async () => {
   await g?.stop();

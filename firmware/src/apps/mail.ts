@@ -1,7 +1,7 @@
 /**
  * Mail on the PDA (paper steps 5–7 and §6.2; docs/mail.md). Console commands:
  *   {"cmd":"mail.send","to":"alice@example.org","recipient":"age1…","subject":"…","body":"…"}
- *   {"cmd":"mail.pickup"}   collect drop-box replies of earlier sessions
+ *   {"cmd":"mail.pickup"}   collect drop-box replies of one earlier session ("count":n or "all":true: more)
  *   {"cmd":"mail.forget"}   erase the drop-box tickets kept from earlier sessions
  * Events: mail.sending, mail.sent, mail.reply, mail.pickup, mail.error (never a key or secret).
  *
@@ -14,7 +14,11 @@
  * derived from it (BOX). When the session is wiped, everything of the session is erased except a
  * "ticket" {pickup secret, K_BA} kept in RAM only (never in Storage): it is what a later session
  * needs to collect and read replies that arrived after this one ended. Tickets are bounded in number
- * and age and erased by mail.forget or power-off.
+ * and age and erased by mail.forget or power-off. A ticket is retired once its pickup succeeded: the
+ * MSS has handed over and deleted what the box held, and presenting the secret again would only
+ * show the MSS once more that this session is the one that registered it. One pickup presents one
+ * ticket unless the user asks for more: every ticket presented in a session links that session to
+ * the session the ticket came from (§6.2), so several at once link them all to each other.
  */
 import { DecodeError, toHex, wipe } from '../../../shared/src/bytes';
 import { ageDecrypt, ageEncrypt, ageIdentityFromSecret, type AgeIdentity } from '../../../shared/src/age/age';
@@ -60,13 +64,15 @@ interface SessionMail {
   secret: Uint8Array | null;
   rx: Reassembler;
   sends: number;
+  /** Tickets presented in this session; a PICKUP's slot is its index here. */
+  shown: Ticket[];
 }
 
 let cur: SessionMail | null = null;
 const tickets: Ticket[] = [];
 
 function newSession(): SessionMail {
-  return { reply: null, secret: null, rx: new Reassembler({ maxMessageBytes: MAX_REPLY_BYTES, maxPending: 2 }), sends: 0 };
+  return { reply: null, secret: null, rx: new Reassembler({ maxMessageBytes: MAX_REPLY_BYTES, maxPending: 2 }), sends: 0, shown: [] };
 }
 
 function wipeIdentity(id: AgeIdentity | null): void {
@@ -146,10 +152,32 @@ function send(c: any, ctx: AppContext): void {
 }
 
 function pickup(c: any, ctx: AppContext): void {
-  requireSession(ctx);
+  const s = requireSession(ctx);
+  let want = 1;
+  if (c.all === true) want = MAX_TICKETS;
+  else if (c.count !== undefined) {
+    if (typeof c.count !== 'number' || !(c.count >= 1 && c.count <= MAX_TICKETS) || c.count % 1 !== 0) throw new Error('count must be 1..' + MAX_TICKETS);
+    want = c.count;
+  }
   expireTickets(ctx.board.clock.now());
-  for (let i = 0; i < tickets.length; i++) ctx.send(CH_MAIL_CTRL_UP, encodePickup(i, tickets[i].secret));
-  ctx.emit({ ev: 'mail.pickup_requested', boxes: tickets.length });
+  // Oldest first (it expires first); a ticket already presented in this session is not sent again.
+  let n = 0;
+  for (let i = 0; i < tickets.length && n < want; i++) {
+    if (s.shown.indexOf(tickets[i]) >= 0) continue;
+    s.shown.push(tickets[i]);
+    ctx.send(CH_MAIL_CTRL_UP, encodePickup(s.shown.length - 1, tickets[i].secret));
+    n++;
+  }
+  ctx.emit({ ev: 'mail.pickup_requested', boxes: n, tickets: tickets.length });
+}
+
+/** The pickup of slot `slot` succeeded: the box was emptied; the ticket is not presented again. */
+function retire(s: SessionMail, slot: number): void {
+  const t = s.shown[slot];
+  const i = t ? tickets.indexOf(t) : -1;
+  if (i < 0) return;
+  tickets.splice(i, 1);
+  wipeTicket(t);
 }
 
 function forget(c: any, ctx: AppContext): void {
@@ -165,7 +193,7 @@ function onDeliver(s: SessionMail, payload: Uint8Array, ctx: AppContext): void {
   const d = decodeDeliver(r.message);
   let id: AgeIdentity | null = null;
   if (d.source === SRC_LIVE) id = s.reply;
-  else if (d.source < tickets.length) id = tickets[d.source].reply;
+  else if (d.source < s.shown.length) id = s.shown[d.source].reply;
   if (!id) throw new DecodeError('no_reply_key', 'no reply key for this delivery');
   const t0 = ctx.board.clock.now();
   const plain = ageDecrypt(d.age, [id], MAX_REPLY_BYTES);
@@ -184,7 +212,11 @@ function onDeliver(s: SessionMail, payload: Uint8Array, ctx: AppContext): void {
 function onStatus(payload: Uint8Array, ctx: AppContext): void {
   const st = decodeStatus(payload);
   if (st.op === OP_SEND) ctx.emit({ ev: 'mail.sent', msgId: toHex(st.msgId), ok: st.code === ST_OK, code: st.code, text: st.text });
-  else if (st.op === OP_PICKUP) ctx.emit({ ev: 'mail.pickup', slot: st.msgId[0], ok: st.code === ST_OK, count: st.count, text: st.text });
+  else if (st.op === OP_PICKUP) {
+    // STATUS follows the DELIVERs of that pickup on the same stream, so nothing more needs the ticket.
+    if (st.code === ST_OK && cur) retire(cur, st.msgId[0]);
+    ctx.emit({ ev: 'mail.pickup', slot: st.msgId[0], ok: st.code === ST_OK, count: st.count, text: st.text, tickets: tickets.length });
+  }
   else if (st.op === OP_BOX) {
     if (st.code !== ST_OK) ctx.emit({ ev: 'mail.error', code: 'box_refused', msg: st.text });
   } else ctx.emit({ ev: 'mail.error', code: 'mss_' + st.code, msg: st.text });
@@ -218,6 +250,7 @@ registerApp({
     const s = cur;
     cur = null;
     s.rx.clear();
+    s.shown = [];
     if (s.secret && s.reply) {
       // The only thing that outlives the session (RAM only): what a later session needs for §6.2 pickup.
       tickets.push({ secret: s.secret, reply: s.reply, createdAt: ctx.board.clock.now() });
@@ -230,12 +263,3 @@ registerApp({
     s.reply = null;
   },
 });
-
-/** For tests: how many drop-box tickets the PDA holds, and references to every secret buffer it keeps. */
-export function mailDebug(): { tickets: number; secrets: Uint8Array[] } {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < tickets.length; i++) out.push(tickets[i].secret, tickets[i].reply.secretKey);
-  if (cur && cur.secret) out.push(cur.secret);
-  if (cur && cur.reply) out.push(cur.reply.secretKey);
-  return { tickets: tickets.length, secrets: out };
-}

@@ -6,10 +6,14 @@
  *  1. wallet.stage {tx, proofs}: the proofs (a JSON string, kept byte for byte) are written to a
  *     staging file; the board answers with SHA-256 of exactly those bytes. Nothing is spendable yet.
  *  2. wallet.commit {tx, hash}: only if the hash matches the staged bytes, the proofs are merged
- *     into the coin store (deduplicated by secret, so a repeated commit adds nothing), the tx id is
- *     logged as committed, and the staging file is erased. Answer: wallet.committed.
+ *     into the coin store (deduplicated by secret, so a repeated commit adds nothing) and the tx id is
+ *     logged as committed in the same write, then the staging file is erased. Answer: wallet.committed.
+ *  3. wallet.ack {tx}: the laptop has recorded the outcome and dropped its copy; only now is the log
+ *     entry removed. The log never forgets an unacknowledged commit: when it holds LOG_MAX of them,
+ *     new loads are refused instead.
  *  wallet.status {tx} says committed / staged / unknown, so a host that lost the answer knows
- *  whether to drop its copy (committed) or keep it (unknown); wallet.abort {tx} drops a staged tx.
+ *  whether to drop its copy (committed) or keep it (unknown, `complete` true: the log holds every
+ *  unacknowledged commit); wallet.abort {tx} drops a staged tx.
  *  (The balance is `wallet.balance`, in apps/pay.ts.)
  *
  * Events carry hashes and counts, never a proof (a proof is a bearer coin).
@@ -18,13 +22,14 @@ import { equalBytes, fromHex, toHex, utf8Encode } from '../../../shared/src/byte
 import { sha256 } from '../../../shared/src/crypto/index';
 import { registerApp, type AppContext } from '../apps';
 import type { Storage } from '../board';
-import { loadProofs, saveProofs, spendableTotal, type StoredProof } from '../wallet/proof-store';
+import { loadStore, saveStore, spendableTotal, type CoinStore, type LoadLogEntry, type StoredProof } from '../wallet/proof-store';
 
 /** Staged proofs of tx T live in `hood.ws.<T>` (24 characters: within Espruino's 28). */
 const STAGE_PREFIX = 'hood.ws.';
-/** Recently committed tx ids with their hashes (bounded). */
-const LOG_KEY = 'hood.wtx';
-const LOG_MAX = 32;
+/** Where an earlier firmware kept its log; it evicted entries beyond 32, acknowledged or not. */
+const OLD_LOG_KEY = 'hood.wtx';
+/** Committed loads not yet acknowledged by the laptop (kept in the coin store document). */
+export const LOG_MAX = 32;
 export const MAX_STAGE_PROOFS = 32;
 export const MAX_STAGE_CHARS = 12000;
 
@@ -70,26 +75,36 @@ export function proofsHash(json: string): string {
   return toHex(sha256(utf8Encode(json)));
 }
 
-interface LogEntry {
-  tx: string;
-  hash: string;
-}
-
-function readLog(storage: Storage): LogEntry[] {
-  const raw = storage.read(LOG_KEY);
-  if (!raw) return [];
-  try {
-    const j = JSON.parse(raw);
-    return j instanceof Array ? j : [];
-  } catch (e) {
-    return [];
+/** The coin store with the log, an earlier firmware's log folded in (written back on the next save). */
+function readStore(storage: Storage): CoinStore {
+  const st = loadStore(storage);
+  const raw = storage.read(OLD_LOG_KEY);
+  if (raw) {
+    let old: any = null;
+    try {
+      old = JSON.parse(raw);
+    } catch (e) {
+      old = null;
+    }
+    // That firmware dropped its oldest entries past 32, so a tx it had committed may be missing.
+    if (!(old instanceof Array) || old.length >= LOG_MAX) st.gap = true;
+    if (old instanceof Array) st.log = old.concat(st.log);
   }
+  return st;
 }
 
-function logged(storage: Storage, tx: string): LogEntry | null {
-  const log = readLog(storage);
-  for (let i = 0; i < log.length; i++) if (log[i].tx === tx) return log[i];
+function save(storage: Storage, st: CoinStore): void {
+  saveStore(storage, st);
+  if (storage.read(OLD_LOG_KEY) !== undefined) storage.erase(OLD_LOG_KEY);
+}
+
+function logged(st: CoinStore, tx: string): LoadLogEntry | null {
+  for (let i = 0; i < st.log.length; i++) if (st.log[i].tx === tx) return st.log[i];
   return null;
+}
+
+function checkRoom(st: CoinStore): void {
+  if (st.log.length >= LOG_MAX) throw new Error('wallet log full: ' + st.log.length + ' loads not acknowledged by the laptop wallet; run `hood wallet load` with the wallet that made them');
 }
 
 function sum(ps: StoredProof[]): number {
@@ -102,7 +117,9 @@ function stage(c: any, ctx: AppContext): void {
   const tx = checkTx(c.tx);
   if (typeof c.proofs !== 'string' || c.proofs.length > MAX_STAGE_CHARS) throw new Error('proofs must be a JSON string of at most ' + MAX_STAGE_CHARS + ' characters');
   const st = ctx.board.storage;
-  if (logged(st, tx)) throw new Error('tx already committed');
+  const cs = readStore(st);
+  if (logged(cs, tx)) throw new Error('tx already committed');
+  checkRoom(cs);
   const ps = parseProofs(c.proofs);
   st.write(STAGE_PREFIX + tx, c.proofs);
   // Answer with the hash of what is in flash now, not of what we were sent.
@@ -115,11 +132,12 @@ function commit(c: any, ctx: AppContext): void {
   const tx = checkTx(c.tx);
   if (!isHex(c.hash, 64, 64)) throw new Error('hash must be 64 hex digits');
   const st = ctx.board.storage;
-  const done = logged(st, tx);
+  const cs = readStore(st);
+  const done = logged(cs, tx);
   if (done) {
     // Repeated commit (the answer was lost): confirm again, change nothing.
     if (!equalBytes(fromHex(done.hash), fromHex(c.hash))) throw new Error('tx was committed with another hash');
-    const all0 = loadProofs(st);
+    const all0 = cs.proofs;
     ctx.emit({ ev: 'wallet.committed', tx: tx, hash: done.hash, added: 0, again: true, balance: spendableTotal(all0), proofs: all0.length });
     return;
   }
@@ -128,7 +146,8 @@ function commit(c: any, ctx: AppContext): void {
   const hash = proofsHash(raw);
   if (!equalBytes(fromHex(hash), fromHex(c.hash))) throw new Error('hash does not match the staged proofs');
   const incoming = parseProofs(raw);
-  const all = loadProofs(st);
+  checkRoom(cs);
+  const all = cs.proofs;
   let added = 0;
   for (let i = 0; i < incoming.length; i++) {
     let dup = false;
@@ -138,12 +157,9 @@ function commit(c: any, ctx: AppContext): void {
       added++;
     }
   }
-  // Order matters for crash safety: coins first, then the log, then drop the staging file.
-  saveProofs(st, all);
-  const log = readLog(st);
-  log.push({ tx: tx, hash: hash });
-  while (log.length > LOG_MAX) log.shift();
-  st.write(LOG_KEY, JSON.stringify(log));
+  // Coins and log entry in one write, then drop the staging file.
+  cs.log.push({ tx: tx, hash: hash });
+  save(st, cs);
   st.erase(STAGE_PREFIX + tx);
   ctx.emit({ ev: 'wallet.committed', tx: tx, hash: hash, added: added, balance: spendableTotal(all), proofs: all.length });
 }
@@ -151,7 +167,8 @@ function commit(c: any, ctx: AppContext): void {
 function status(c: any, ctx: AppContext): void {
   const tx = checkTx(c.tx);
   const st = ctx.board.storage;
-  const done = logged(st, tx);
+  const cs = readStore(st);
+  const done = logged(cs, tx);
   if (done) {
     if (st.read(STAGE_PREFIX + tx) !== undefined) st.erase(STAGE_PREFIX + tx);
     ctx.emit({ ev: 'wallet.txstatus', tx: tx, state: 'committed', hash: done.hash });
@@ -159,13 +176,27 @@ function status(c: any, ctx: AppContext): void {
   }
   const raw = st.read(STAGE_PREFIX + tx);
   if (raw !== undefined) ctx.emit({ ev: 'wallet.txstatus', tx: tx, state: 'staged', hash: proofsHash(raw) });
-  else ctx.emit({ ev: 'wallet.txstatus', tx: tx, state: 'unknown' });
+  else ctx.emit({ ev: 'wallet.txstatus', tx: tx, state: 'unknown', complete: !cs.gap });
+}
+
+/** The laptop recorded the outcome of tx and holds no copy of its coins: forget it. */
+function ack(c: any, ctx: AppContext): void {
+  const tx = checkTx(c.tx);
+  const st = ctx.board.storage;
+  const cs = readStore(st);
+  const done = logged(cs, tx);
+  if (!done && st.read(STAGE_PREFIX + tx) !== undefined) throw new Error('tx is staged, not committed');
+  if (done) {
+    cs.log.splice(cs.log.indexOf(done), 1);
+    save(st, cs);
+  }
+  ctx.emit({ ev: 'wallet.acked', tx: tx, known: !!done, unacked: cs.log.length });
 }
 
 function abort(c: any, ctx: AppContext): void {
   const tx = checkTx(c.tx);
   const st = ctx.board.storage;
-  if (logged(st, tx)) throw new Error('tx already committed');
+  if (logged(readStore(st), tx)) throw new Error('tx already committed');
   if (st.read(STAGE_PREFIX + tx) !== undefined) st.erase(STAGE_PREFIX + tx);
   ctx.emit({ ev: 'wallet.aborted', tx: tx });
 }
@@ -177,5 +208,6 @@ registerApp({
     'wallet.commit': commit,
     'wallet.status': status,
     'wallet.abort': abort,
+    'wallet.ack': ack,
   },
 });

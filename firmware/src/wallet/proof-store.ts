@@ -1,8 +1,10 @@
 /**
  * The PDA's coins: Cashu proofs its owner loaded from the laptop wallet (the PDA never blinds; it only
- * stores proofs and spends them). Kept in Storage under one key. A proof being spent is marked with the
- * payId of its PAY until the MSS answers, so a crash or a lost answer never lets the PDA spend it twice
- * without knowing; the host wallet resolves such proofs with NUT-07 check-state.
+ * stores proofs and spends them). Kept in Storage as one document with the log of committed loads.
+ * A proof being spent is marked with the payId of its PAY (and the MSS it went to) until an answer
+ * settles it, so a crash or a lost answer never lets the PDA spend it twice without knowing. Such
+ * proofs are settled in a later session: offered again to the same MSS under the same payId
+ * (apps/pay.ts), or checked by the owner's laptop wallet with NUT-07 (docs/payment.md).
  */
 import type { Storage } from '../board';
 
@@ -13,6 +15,27 @@ export interface StoredProof {
   C: string;
   /** payId (hex) of the PAY it is in flight with, if any. */
   pending?: string;
+  /** The MSS that PAY went to (mssId/identity key), if the PDA knew it: only that MSS is offered it again. */
+  at?: string;
+}
+
+/** A committed load the owner's laptop has not yet acknowledged (apps/wallet-store.ts). */
+export interface LoadLogEntry {
+  tx: string;
+  hash: string;
+}
+
+/**
+ * Everything the coin store keeps, written as ONE document so that coins and the load log change
+ * together: a commit that added coins but lost its log entry (or the reverse) cannot happen.
+ */
+export interface CoinStore {
+  proofs: StoredProof[];
+  log: LoadLogEntry[];
+  /** The log may have lost unacknowledged entries (written by a firmware that evicted them). */
+  gap: boolean;
+  /** Pending proofs settled after the session that sent them ended (re-offer or the owner's NUT-07 check). */
+  settled: number;
 }
 
 const KEY = 'hood.coins';
@@ -23,39 +46,57 @@ const KEY = 'hood.coins';
  */
 const SLOTS = [KEY + '.a', KEY + '.b'];
 
-function readSlot(storage: Storage, key: string): { seq: number; proofs: StoredProof[] } | null {
+interface Slot {
+  slot: number;
+  seq: number;
+  store: CoinStore;
+}
+
+function readSlot(storage: Storage, key: string, slot: number): Slot | null {
   const raw = storage.read(key);
   if (!raw) return null;
   try {
     const j = JSON.parse(raw);
     if (!j || j.v !== 1 || !(j.proofs instanceof Array)) return null;
-    return { seq: typeof j.seq === 'number' ? j.seq : 0, proofs: j.proofs };
+    const st: CoinStore = { proofs: j.proofs, log: j.log instanceof Array ? j.log : [], gap: j.gap === true, settled: typeof j.settled === 'number' ? j.settled : 0 };
+    return { slot: slot, seq: typeof j.seq === 'number' ? j.seq : 0, store: st };
   } catch (e) {
     return null; // torn write: the other slot has the previous state
   }
 }
 
-function newest(storage: Storage): { slot: number; seq: number; proofs: StoredProof[] } {
-  let best = { slot: -1, seq: -1, proofs: [] as StoredProof[] };
+function newest(storage: Storage): Slot {
   // The single-file form (seq 0) is what an owner may have written directly; slots supersede it.
-  const legacy = readSlot(storage, KEY);
-  if (legacy) best = { slot: -1, seq: 0, proofs: legacy.proofs };
+  let best = readSlot(storage, KEY, -1) || { slot: -1, seq: -1, store: { proofs: [], log: [], gap: false, settled: 0 } };
+  if (best.seq > 0) best.seq = 0;
   for (let i = 0; i < SLOTS.length; i++) {
-    const r = readSlot(storage, SLOTS[i]);
-    if (r && r.seq > best.seq) best = { slot: i, seq: r.seq, proofs: r.proofs };
+    const r = readSlot(storage, SLOTS[i], i);
+    if (r && r.seq > best.seq) best = r;
   }
   return best;
 }
 
+export function loadStore(storage: Storage): CoinStore {
+  return newest(storage).store;
+}
+
+export function saveStore(storage: Storage, st: CoinStore): void {
+  const cur = newest(storage);
+  const slot = cur.slot === 0 ? 1 : 0;
+  const doc: any = { v: 1, seq: cur.seq + 1, proofs: st.proofs, log: st.log, settled: st.settled };
+  if (st.gap) doc.gap = true;
+  storage.write(SLOTS[slot], JSON.stringify(doc));
+  if (storage.read(KEY) !== undefined) storage.erase(KEY);
+}
+
 export function loadProofs(storage: Storage): StoredProof[] {
-  return newest(storage).proofs;
+  return newest(storage).store.proofs;
 }
 
 export function saveProofs(storage: Storage, proofs: StoredProof[]): void {
-  const cur = newest(storage);
-  const slot = cur.slot === 0 ? 1 : 0;
-  storage.write(SLOTS[slot], JSON.stringify({ v: 1, seq: cur.seq + 1, proofs: proofs }));
-  if (storage.read(KEY) !== undefined) storage.erase(KEY);
+  const st = loadStore(storage);
+  st.proofs = proofs;
+  saveStore(storage, st);
 }
 
 export function spendableTotal(proofs: StoredProof[]): number {
@@ -82,25 +123,94 @@ export function selectProofs(proofs: StoredProof[], target: number, max: number)
   return sum >= target ? out : null;
 }
 
-export function markPending(storage: Storage, chosen: StoredProof[], payIdHex: string): void {
+export function markPending(storage: Storage, chosen: StoredProof[], payIdHex: string, at: string): void {
   const all = loadProofs(storage);
-  for (let i = 0; i < all.length; i++) for (let k = 0; k < chosen.length; k++) if (all[i].secret === chosen[k].secret) all[i].pending = payIdHex;
+  for (let i = 0; i < all.length; i++)
+    for (let k = 0; k < chosen.length; k++)
+      if (all[i].secret === chosen[k].secret) {
+        all[i].pending = payIdHex;
+        if (at) all[i].at = at;
+      }
   saveProofs(storage, all);
 }
 
-/** Drop the proofs of a settled PAY (spent), or return them to the spendable set (refused). */
-export function settle(storage: Storage, payIdHex: string, spent: boolean): number {
-  const all = loadProofs(storage);
-  const keep: StoredProof[] = [];
-  let n = 0;
-  for (let i = 0; i < all.length; i++) {
-    if (all[i].pending === payIdHex) {
-      n++;
-      if (spent) continue;
-      delete all[i].pending;
-    }
-    keep.push(all[i]);
+/** How an answer (or the owner's NUT-07 check) settles the proofs of a PAY. */
+export const FREE = 0;
+export const SPENT = 1;
+/** Refused as already spent: exact for one proof; with several, at least one was spent, so the owner's NUT-07 check decides. */
+export const SOME_SPENT = 2;
+/** Outcome unknown (the bank was unreachable; the MSS may still swap them): they stay pending. */
+export const KEEP = 3;
+
+/** The proofs of PAY `payIdHex`, in store order. */
+export function proofsOf(proofs: StoredProof[], payIdHex: string): StoredProof[] {
+  const out: StoredProof[] = [];
+  for (let i = 0; i < proofs.length; i++) if (proofs[i].pending === payIdHex) out.push(proofs[i]);
+  return out;
+}
+
+/**
+ * Drop the proofs of a settled PAY (spent), return them to the spendable set (refused), or leave
+ * them pending. `later`: the session that sent them is over; counted in `settled`.
+ */
+export function settle(storage: Storage, payIdHex: string, outcome: number, later: boolean): number {
+  const st = loadStore(storage);
+  const n = proofsOf(st.proofs, payIdHex).length;
+  let ask = false;
+  if (outcome === SOME_SPENT) {
+    ask = n > 1;
+    outcome = ask ? KEEP : SPENT;
   }
-  saveProofs(storage, keep);
+  const keep: StoredProof[] = [];
+  for (let i = 0; i < st.proofs.length; i++) {
+    const p = st.proofs[i];
+    if (p.pending === payIdHex) {
+      if (outcome === SPENT) continue;
+      if (outcome === FREE) delete p.pending;
+      // Spendable again, or left to the owner's NUT-07 check: never offered to that MSS again.
+      if (outcome === FREE || ask) delete p.at;
+    }
+    keep.push(p);
+  }
+  if (later && outcome !== KEEP) st.settled += n;
+  st.proofs = keep;
+  saveStore(storage, st);
   return n;
+}
+
+/** payIds of the pending PAYs that went to MSS `at`, in store order, without repeats. */
+export function pendingAt(proofs: StoredProof[], at: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < proofs.length; i++) if (proofs[i].pending && proofs[i].at === at && out.indexOf(proofs[i].pending!) < 0) out.push(proofs[i].pending!);
+  return out;
+}
+
+/**
+ * The owner's NUT-07 answer for pending proofs, named by C: SPENT ones are dropped, UNSPENT ones
+ * are spendable again. Proofs of the PAY in flight (`busy`) are left alone: the MSS may still swap them.
+ */
+export function settleChecked(storage: Storage, spent: string[], unspent: string[], busy: string): { dropped: number; freed: number } {
+  const st = loadStore(storage);
+  const keep: StoredProof[] = [];
+  let dropped = 0;
+  let freed = 0;
+  for (let i = 0; i < st.proofs.length; i++) {
+    const p = st.proofs[i];
+    if (p.pending && p.pending !== busy) {
+      if (spent.indexOf(p.C) >= 0) {
+        dropped++;
+        continue;
+      }
+      if (unspent.indexOf(p.C) >= 0) {
+        delete p.pending;
+        delete p.at;
+        freed++;
+      }
+    }
+    keep.push(p);
+  }
+  st.settled += dropped + freed;
+  st.proofs = keep;
+  saveStore(storage, st);
+  return { dropped: dropped, freed: freed };
 }

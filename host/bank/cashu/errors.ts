@@ -34,6 +34,7 @@ export const ErrorCode = {
   BODY_TOO_LARGE: 90008,
   METHOD_NOT_SUPPORTED: 90009,
   IDEMPOTENCY_CONFLICT: 90010,
+  TOO_MANY_QUOTES: 90011,
 } as const;
 
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS melt_quotes (
   account_id TEXT NOT NULL REFERENCES accounts(id), request TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('UNPAID', 'PAID')), expiry INTEGER NOT NULL,
   inputs_key TEXT, created_at INTEGER NOT NULL);
+-- The cap on unpaid quotes counts and purges by (state, expiry); these keep that cheap.
+CREATE INDEX IF NOT EXISTS mint_quotes_state ON mint_quotes(state, payer, expiry);
+CREATE INDEX IF NOT EXISTS melt_quotes_state ON melt_quotes(state, expiry);
 CREATE TABLE IF NOT EXISTS totals (
   id INTEGER PRIMARY KEY CHECK (id = 1), issued INTEGER NOT NULL, spent INTEGER NOT NULL,
   outstanding INTEGER NOT NULL, deposits INTEGER NOT NULL);

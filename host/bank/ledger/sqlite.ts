@@ -119,10 +119,22 @@ export class SqliteLedgerStore implements LedgerStore {
     });
   }
 
-  async createMintQuote(q: MintQuoteRow, now: number): Promise<void> {
-    this.db
-      .prepare('INSERT INTO mint_quotes (id, amount, unit, state, expiry, payer, created_at) VALUES (?, ?, ?, ?, ?, NULL, ?)')
-      .run(q.id, q.amount, q.unit, 'UNPAID', q.expiry, now);
+  async createMintQuote(q: MintQuoteRow, now: number, maxUnpaid: number): Promise<void> {
+    // `payer` of an UNPAID quote is the account that created it (null: anonymous); paying sets it
+    // to the account debited. The cap counts per creator, so a flood of anonymous quotes cannot
+    // take the places of quotes an account holder creates for himself.
+    const creator = 'payer ' + (q.payerAccountId === null ? 'IS NULL' : '= ?');
+    const args = q.payerAccountId === null ? [] : [q.payerAccountId];
+    this.tx(() => {
+      const count = () => (this.db.prepare("SELECT COUNT(*) n FROM mint_quotes WHERE state = 'UNPAID' AND " + creator).get(...args) as Row).n as number;
+      if (count() >= maxUnpaid) {
+        this.db.prepare("DELETE FROM mint_quotes WHERE state = 'UNPAID' AND expiry <= ? AND " + creator).run(now, ...args);
+        if (count() >= maxUnpaid) throw new StoreError('too_many_quotes');
+      }
+      this.db
+        .prepare('INSERT INTO mint_quotes (id, amount, unit, state, expiry, payer, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(q.id, q.amount, q.unit, 'UNPAID', q.expiry, q.payerAccountId, now);
+    });
   }
 
   async getMintQuote(id: string): Promise<MintQuoteRow | null> {
@@ -201,10 +213,29 @@ export class SqliteLedgerStore implements LedgerStore {
     });
   }
 
-  async createMeltQuote(q: MeltQuoteRow, now: number): Promise<void> {
-    this.db
-      .prepare('INSERT INTO melt_quotes (id, amount, unit, account_id, request, state, expiry, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(q.id, q.amount, q.unit, q.accountId, q.request, 'UNPAID', q.expiry, now);
+  async createMeltQuote(q: MeltQuoteRow, now: number, maxUnpaid: number): Promise<void> {
+    this.tx(() => {
+      const count = () => (this.db.prepare("SELECT COUNT(*) n FROM melt_quotes WHERE state = 'UNPAID'").get() as Row).n as number;
+      if (count() >= maxUnpaid) {
+        this.db.prepare("DELETE FROM melt_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now);
+        if (count() >= maxUnpaid) throw new StoreError('too_many_quotes');
+      }
+      this.db
+        .prepare('INSERT INTO melt_quotes (id, amount, unit, account_id, request, state, expiry, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(q.id, q.amount, q.unit, q.accountId, q.request, 'UNPAID', q.expiry, now);
+    });
+  }
+
+  async purgeExpiredQuotes(now: number): Promise<{ mint: number; melt: number }> {
+    return this.tx(() => ({
+      mint: this.db.prepare("DELETE FROM mint_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now).changes,
+      melt: this.db.prepare("DELETE FROM melt_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now).changes,
+    }));
+  }
+
+  async countUnpaidQuotes(): Promise<{ mint: number; melt: number }> {
+    const n = (t: string) => (this.db.prepare('SELECT COUNT(*) n FROM ' + t + " WHERE state = 'UNPAID'").get() as Row).n as number;
+    return { mint: n('mint_quotes'), melt: n('melt_quotes') };
   }
 
   async getMeltQuote(id: string): Promise<MeltQuoteRow | null> {

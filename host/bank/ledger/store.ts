@@ -86,7 +86,8 @@ export type StoreRefusal =
   | 'quote_expired'
   | 'insufficient_funds'
   | 'account_unknown'
-  | 'account_exists';
+  | 'account_exists'
+  | 'too_many_quotes';
 
 export class StoreError extends Error {
   readonly refusal: StoreRefusal;
@@ -114,14 +115,20 @@ export interface LedgerStore {
   /** External deposit (admin). Returns the new balance. */
   creditAccount(id: string, amount: number, ref: string, now: number): Promise<number>;
 
-  createMintQuote(q: MintQuoteRow, now: number): Promise<void>;
+  /**
+   * Insert an UNPAID quote unless `maxUnpaid` UNPAID quotes of the same creator (`q.payerAccountId`:
+   * an account, or null for anonymous) are stored already; expired ones are deleted first. Refuses
+   * with 'too_many_quotes'. Check and insert are one transaction, so racing creators cannot overshoot.
+   */
+  createMintQuote(q: MintQuoteRow, now: number, maxUnpaid: number): Promise<void>;
   getMintQuote(id: string): Promise<MintQuoteRow | null>;
   /** Debit the account and mark the quote PAID; paying a paid quote again is a no-op (replay). */
   payMintQuote(id: string, accountId: string, now: number): Promise<OpResult<MintQuoteRow>>;
   /** PAID -> ISSUED with the signatures; same quote + same outputs key returns the stored signatures. */
   issueMintQuote(id: string, outputsKey: string, outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>>;
 
-  createMeltQuote(q: MeltQuoteRow, now: number): Promise<void>;
+  /** Insert an UNPAID melt quote under a global cap of `maxUnpaid` UNPAID melt quotes, as above. */
+  createMeltQuote(q: MeltQuoteRow, now: number, maxUnpaid: number): Promise<void>;
   getMeltQuote(id: string): Promise<MeltQuoteRow | null>;
   /** Spend the inputs and credit the destination account; same quote + same inputs key is a replay. */
   payMeltQuote(id: string, inputsKey: string, inputs: SpentInput[], now: number): Promise<OpResult<MeltQuoteRow>>;
@@ -134,6 +141,15 @@ export interface LedgerStore {
 
   /** Which of these Ys are spent. */
   spentYs(Ys: string[]): Promise<Set<string>>;
+
+  /**
+   * Delete UNPAID mint and melt quotes whose expiry has passed. They hold no value (nothing was
+   * debited, signed or spent for them; audit() never reads them), so deleting them changes no total.
+   */
+  purgeExpiredQuotes(now: number): Promise<{ mint: number; melt: number }>;
+
+  /** How many UNPAID quotes are stored (expired or not): what the cap bounds. */
+  countUnpaidQuotes(): Promise<{ mint: number; melt: number }>;
 
   /** Recompute every balance from the raw rows and check issued = outstanding + spent. */
   audit(): Promise<AuditReport>;

@@ -3,6 +3,11 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
 import { openBoardLink, type OpenLinkOptions } from '../../board/open';
 import { parseHostPort, parseIntOption } from '../options';
+import { argvSecretRefused, readSecret } from '../../common/secret-input';
+
+const WIFI_PW = { envVar: 'HOOD_WIFI_PASSWORD', fileFlag: '--wifi-password-file' };
+import { settleBoardPending } from '../../wallet/board-pending';
+import { Wallet } from '../../wallet/wallet';
 
 interface PortOpts {
   port?: string;
@@ -26,13 +31,20 @@ function linkOpts(o: PortOpts): OpenLinkOptions {
 export function registerBoardCommands(program: Command): void {
   const board = program.command('board').description('a PDA board on a serial port: console, configuration, status');
 
-  withPort(board.command('status').description('print the firmware status'))
+  withPort(board.command('status').description('print the firmware status and the coins on the board'))
     .option('--json', 'print the status event as JSON')
-    .action(async (o: PortOpts & { json?: boolean }) => {
+    .option('--wallet <dir>', 'first settle coins a payment left pending, checking them with NUT-07 from this laptop wallet (docs/payment.md)')
+    .option('--settle-all', 'with --wallet: also check those the PDA would offer again to the MSS it paid')
+    .action(async (o: PortOpts & { json?: boolean; wallet?: string; settleAll?: boolean }) => {
       const link = await openBoardLink(linkOpts(o));
       try {
+        const settled = o.wallet ? await settleBoardPending(new Wallet(o.wallet), link, { all: !!o.settleAll }) : undefined;
         const s = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
         if (!s) throw new Error('no status event');
+        // Coins: spendable, pending (a PAY without an answer yet), settled (pending ones settled later).
+        const coins = (await link.command({ cmd: 'wallet.balance' })).find((e) => e.ev === 'wallet.balance');
+        if (coins) s.coins = { spendable: coins.spendable, proofs: coins.proofs, pending: coins.pending, settled: coins.settled, unackedLoads: coins.unacked };
+        if (settled) s.nut07 = settled;
         const { rid: _rid, ...rest } = s;
         if (o.json) process.stdout.write(JSON.stringify(rest) + '\n');
         else for (const k of Object.keys(rest)) if (k !== 'ev') process.stdout.write(k.padEnd(12) + ' ' + JSON.stringify(rest[k]) + '\n');
@@ -46,8 +58,12 @@ export function registerBoardCommands(program: Command): void {
     .option('--mss <id>', 'MSS id to use (empty: first verified beacon)')
     .option('--pin <mss=hex>', 'pin an MSS identity key (64 hex digits)')
     .option('--wifi-ssid <ssid>', 'Wi-Fi network (ESP32 boards)')
-    .option('--wifi-password <password>', 'Wi-Fi password (ESP32 boards)')
-    .action(async (o: PortOpts & { broker?: { host: string; port: number }; mss?: string; pin?: string; wifiSsid?: string; wifiPassword?: string }) => {
+    .option('--wifi-password-file <file>', 'file (mode 0600) holding the Wi-Fi password; default: $HOOD_WIFI_PASSWORD, else a prompt on a terminal, else none (open network)')
+    .option('--wifi-password <password>', 'not accepted (argv is visible to every local user): use $HOOD_WIFI_PASSWORD or --wifi-password-file', argvSecretRefused('--wifi-password', WIFI_PW))
+    .action(async (o: PortOpts & { broker?: { host: string; port: number }; mss?: string; pin?: string; wifiSsid?: string; wifiPasswordFile?: string }) => {
+      if (o.wifiPasswordFile !== undefined && o.wifiSsid === undefined) throw new Error('--wifi-password-file needs --wifi-ssid');
+      // Read before the board is opened: a prompt must not hold the serial port, a bad file must not half-configure the board.
+      const wifiPassword = o.wifiSsid !== undefined ? ((await readSecret({ what: 'Wi-Fi password for ' + o.wifiSsid + ' (empty: open network)', ...WIFI_PW, file: o.wifiPasswordFile })) ?? '') : undefined;
       const link = await openBoardLink(linkOpts(o));
       try {
         const cfg: Record<string, unknown> = { cmd: 'config' };
@@ -62,7 +78,7 @@ export function registerBoardCommands(program: Command): void {
           if (!m) throw new Error('--pin wants <mss-id>=<64 hex digits>');
           await link.command({ cmd: 'pin', mssId: m[1], key: m[2] });
         }
-        if (o.wifiSsid !== undefined) await link.command({ cmd: 'wifi', ssid: o.wifiSsid, password: o.wifiPassword ?? '' });
+        if (o.wifiSsid !== undefined) await link.command({ cmd: 'wifi', ssid: o.wifiSsid, password: wifiPassword ?? '' });
         const st = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
         process.stdout.write(JSON.stringify({ brokerHost: st?.brokerHost ?? ev?.brokerHost, brokerPort: st?.brokerPort, mssId: st?.mssId, pins: st?.pins }) + '\n');
       } finally {

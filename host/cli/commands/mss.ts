@@ -1,20 +1,48 @@
 /** `hood mss`: run Doug's MSS gateway (embedded broker by default, or --broker URL). */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { createLogger } from '../../common/log';
+import { hasUrlCredentials } from '../../common/redact';
+import { argvSecretRefused, readSecret } from '../../common/secret-input';
+import { GATEWAY_USER, renderMosquittoConfig } from '../../mss/mosquitto/config';
 import { startMss } from '../../mss/start';
 import { setupPayment, DEFAULT_PRICE } from '../../pay/setup';
 import { takeTillLock } from '../../pay/till-lock';
 import { addMailOptions, mailOptionsFromCli } from './mail';
 import { parseHostPort, parseIntOption } from '../options';
 
+const BROKER_PW = { envVar: 'HOOD_BROKER_PASSWORD', fileFlag: '--broker-password-file' };
+
+/** The external broker's password: from a file, an environment variable or the terminal — never argv. */
+async function brokerPasswordFromCli(o: { broker: string; brokerUsername?: string; brokerPasswordFile?: string; brokerPasswordEnv: string }): Promise<string | undefined> {
+  let u: URL;
+  try {
+    u = new URL(o.broker);
+  } catch {
+    throw new Error('--broker wants a URL such as mqtt://127.0.0.1:1883');
+  }
+  if (u.password || hasUrlCredentials(o.broker))
+    throw new Error('--broker must not carry credentials (argv is visible to every local user): give --broker-username and the password in $HOOD_BROKER_PASSWORD or --broker-password-file');
+  if (!o.brokerUsername) {
+    if (o.brokerPasswordFile) throw new Error('--broker-password-file needs --broker-username');
+    return undefined;
+  }
+  const pw = await readSecret({ what: 'password of broker user ' + o.brokerUsername, envVar: o.brokerPasswordEnv, file: o.brokerPasswordFile, fileFlag: '--broker-password-file' });
+  if (!pw) throw new Error('no password for broker user ' + o.brokerUsername + ': set $' + o.brokerPasswordEnv + ', give --broker-password-file FILE (mode 0600) or run on a terminal');
+  return pw;
+}
+
 export function registerMssCommands(program: Command): void {
   const mss = program
     .command('mss')
     .description('run the MSS gateway: embedded MQTT broker (default) or an external one, beacon, sessions, payment (embedded bank by default), mail')
     .option('--broker <url>', 'use an external MQTT broker (mqtt://host:port) instead of the embedded one')
-    .option('--broker-username <name>', 'username for the external broker')
-    .option('--broker-password-env <var>', 'environment variable holding the external broker password')
+    .option('--broker-username <name>', 'username for the external broker (the gateway user of host/mss/mosquitto/hood.acl: ' + GATEWAY_USER + ')')
+    .option('--broker-password-file <file>', 'file (mode 0600) holding the external broker password; default: $HOOD_BROKER_PASSWORD, else a prompt on a terminal')
+    .option('--broker-password-env <var>', 'environment variable holding the external broker password', 'HOOD_BROKER_PASSWORD')
+    .option('--broker-password <password>', 'not accepted (argv is visible to every local user): use $HOOD_BROKER_PASSWORD or --broker-password-file', argvSecretRefused('--broker-password', BROKER_PW))
+    .option('--allow-open-broker', 'run even if the external broker lets anonymous clients overwrite the beacon or read downlink wildcards (INSECURE; warned about every beacon period)')
     .option('--listen <host:port>', 'where the embedded broker listens (PDAs connect here over Wi-Fi)', '0.0.0.0:1883')
     .option('--data-dir <dir>', 'where the MSS keeps its keys', '.hood/mss')
     .option('--mss-id <id>', 'MSS id in topics and beacon (a-z 0-9 -)', 'doug')
@@ -37,6 +65,7 @@ export function registerMssCommands(program: Command): void {
       const log = createLogger({ level: o.logLevel, name: 'mss' });
       if (o.price > 0 && !/^[a-z]{1,16}$/.test(o.unit)) throw new Error('--unit must be 1-16 letters a-z');
       const dataDir = resolve(o.dataDir);
+      const brokerPassword = o.broker ? await brokerPasswordFromCli(o) : undefined;
       const lock = o.price > 0 ? takeTillLock(dataDir) : { release() {} };
       let mss;
       try {
@@ -55,7 +84,8 @@ export function registerMssCommands(program: Command): void {
         log,
         brokerUrl: o.broker,
         brokerUsername: o.brokerUsername,
-        brokerPassword: o.brokerPasswordEnv ? process.env[o.brokerPasswordEnv] : undefined,
+        brokerPassword,
+        allowOpenBroker: !!o.allowOpenBroker,
         listen: o.broker ? undefined : parseHostPort(o.listen),
         beaconPeriodSec: o.beaconPeriod,
         config: {
@@ -84,6 +114,21 @@ export function registerMssCommands(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+    });
+
+  mss
+    .command('mosquitto-config')
+    .description("write mosquitto 2.0 configuration that enforces the MSS's broker roles for --mss-id (hood.conf, hood.acl, hood-dynsec.json)")
+    .requiredOption('--out <dir>', 'directory to write the three files to')
+    .option('--gateway-user <name>', "the gateway's user name in the password file", GATEWAY_USER)
+    .option('--conf-dir <dir>', 'where the files (and hood.passwd) will be installed, as hood.conf names them', '/etc/mosquitto/hood')
+    .option('--mqtt-listener <args>', "arguments of hood.conf's listener line", '1883')
+    .action((_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as { mssId: string; out: string; gatewayUser: string; confDir: string; mqttListener: string };
+      const files = renderMosquittoConfig({ mssId: o.mssId, gatewayUser: o.gatewayUser, confDir: o.confDir, listener: o.mqttListener });
+      mkdirSync(o.out, { recursive: true });
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(o.out, name), text, { mode: 0o644 });
+      process.stdout.write(JSON.stringify({ mssId: o.mssId, out: o.out, files: Object.keys(files) }) + '\n');
     });
 
   mss

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseKeyFile, generateKey } from '../../recipient/keys';
+import { readKeyFile, generateKey } from '../../recipient/keys';
 import { openMessage } from '../../recipient/open';
 import { sendReply } from '../../recipient/reply';
 import { parseHostPort } from '../options';
@@ -35,7 +35,7 @@ export function registerRecipientCommands(program: Command): void {
     .option('--json', 'print JSON')
     .argument('[file]')
     .action((file: string | undefined, o: { identity: string; json?: boolean }) => {
-      const m = openMessage(readInput(file), parseKeyFile(readFileSync(o.identity, 'utf8')));
+      const m = openMessage(readInput(file), readKeyFile(o.identity));
       if (o.json) process.stdout.write(JSON.stringify(m) + '\n');
       else {
         if (m.replyTo) process.stdout.write('Reply-To: ' + m.replyTo + '\n');
@@ -58,7 +58,7 @@ export function registerRecipientCommands(program: Command): void {
     .option('--body-file <file>', 'read the reply text from a file')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const orig = openMessage(readFileSync(o.original), parseKeyFile(readFileSync(o.identity, 'utf8')));
+      const orig = openMessage(readFileSync(o.original), readKeyFile(o.identity));
       if (!orig.replyRecipient) throw new Error('the original carries no Reply-Recipient key; a reply could not be kept from the MSS');
       const to = o.to || orig.replyTo;
       if (!to) throw new Error('no reply address: give --to');

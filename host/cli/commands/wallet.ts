@@ -1,6 +1,6 @@
 /**
  * `hood wallet`: Bob's host wallet (the laptop does all blinding; the PDA only stores proofs).
- *   hood wallet withdraw --amount N --bank URL --account-token T   (or HOOD_ACCOUNT_TOKEN)
+ *   hood wallet withdraw --amount N --bank URL   (token: $HOOD_ACCOUNT_TOKEN, --account-token-file F or a prompt)
  *   hood wallet balance [--bank URL]
  *   hood wallet export --amount N --bank URL [--format B|A] [--no-dleq]   prints a cashu token
  * The wallet file (wallet.json in --data-dir) is replaced atomically on every change.
@@ -10,6 +10,9 @@ import { Wallet } from '../../wallet/wallet';
 import { loadWalletToBoard } from '../../wallet/board-load';
 import { openBoardLink } from '../../board/open';
 import { parseIntOption } from '../options';
+import { argvSecretRefused, readSecret, secretSources } from '../../common/secret-input';
+
+const TOKEN = { envVar: 'HOOD_ACCOUNT_TOKEN', fileFlag: '--account-token-file' };
 
 const DEFAULT_DIR = './.hood/wallet';
 
@@ -28,13 +31,14 @@ export function registerWalletCommands(program: Command): void {
     .command('withdraw')
     .requiredOption('--amount <n>', 'amount to withdraw from the account', parseIntOption)
     .requiredOption('--bank <url>', 'bank URL, e.g. http://127.0.0.1:3338')
-    .option('--account-token <token>', 'bank account token (default: $HOOD_ACCOUNT_TOKEN)')
+    .option('--account-token-file <file>', 'file (mode 0600) holding the bank account token; default: $HOOD_ACCOUNT_TOKEN, else a prompt on a terminal')
+    .option('--account-token <token>', 'not accepted (argv is visible to every local user): use $HOOD_ACCOUNT_TOKEN or --account-token-file', argvSecretRefused('--account-token', TOKEN))
     .description('pay a mint quote from the account and mint proofs (DLEQ-checked)')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals() as { amount: number; bank: string; accountToken?: string; dataDir: string };
-      const token = o.accountToken || process.env.HOOD_ACCOUNT_TOKEN;
-      if (!token) throw new InvalidArgumentError('--account-token or HOOD_ACCOUNT_TOKEN is required');
+      const o = cmd.optsWithGlobals() as { amount: number; bank: string; accountTokenFile?: string; dataDir: string };
       if (o.amount < 1) throw new InvalidArgumentError('--amount must be at least 1');
+      const token = (await readSecret({ what: 'bank account token', ...TOKEN, file: o.accountTokenFile }))?.trim();
+      if (!token) throw new InvalidArgumentError('the bank account token is required: ' + secretSources(TOKEN));
       const w = new Wallet(o.dataDir);
       const rec = await w.recover();
       const r = await w.withdraw(o.bank, token, o.amount);

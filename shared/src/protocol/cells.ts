@@ -7,6 +7,7 @@
  *   SESSION = version | KIND_SESSION | tag[16] | seq u32 | AEAD(dirKey, nonce(dir, seq), message padded,
  *             aad = first 22 bytes)
  * A zero nonce is safe for JOIN because the ephemeral key (hence kJoin) is fresh for every JOIN.
+ * A REFUSE is a SESSION cell under the JOIN's refuse key with seq = reason (shared/src/protocol/refuse.ts).
  */
 import { DecodeError, Reader, concat, utf8Encode, wipe } from '../bytes';
 import { hkdfSha256, open, seal, x25519Base, x25519Shared } from '../crypto/index';
@@ -17,6 +18,7 @@ import {
   KIND_JOIN,
   KIND_SESSION,
   LABEL_JOIN,
+  LABEL_REFUSE,
   MSG_JOIN,
   PROTOCOL_VERSION,
   SESSION_HEADER_LEN,
@@ -54,17 +56,39 @@ function joinKey(shared: Uint8Array, epk: Uint8Array, boxKey: Uint8Array): Uint8
   return hkdfSha256(shared, concat([epk, boxKey]), utf8Encode(LABEL_JOIN), 32);
 }
 
+/**
+ * The key a REFUSE to this JOIN is sealed under (docs/protocol.md §3.3): derived from the JOIN's own
+ * ephemeral Diffie-Hellman, so it is fresh for every JOIN and never one of the session keys a K_BD gives.
+ * A JOIN replayed after its session ended can therefore never make the MSS seal under that session's keys.
+ */
+function refuseKey(shared: Uint8Array, epk: Uint8Array, boxKey: Uint8Array): Uint8Array {
+  return hkdfSha256(shared, concat([epk, boxKey]), utf8Encode(LABEL_REFUSE), 32);
+}
+
 const ZERO_NONCE = new Uint8Array(12);
+
+/** A sealed JOIN and the key its REFUSE, if any, will come under (the PDA keeps it until answered). */
+export interface SealedJoin {
+  cell: Uint8Array;
+  refuseKey: Uint8Array;
+}
+
+/** An opened JOIN and the key a REFUSE to it must be sealed under. */
+export interface OpenedJoin {
+  msg: JoinMsg;
+  refuseKey: Uint8Array;
+}
 
 /**
  * Seal a JOIN to the MSS box key from the beacon. `ephemeralSecret` must be 32 fresh random bytes; it is wiped.
  * `ephemeralPublic`, if given, must be x25519Base(ephemeralSecret), computed ahead of time while idle
  * (firmware/src/precompute.ts); it saves one X25519 here.
  */
-export function sealJoin(boxKey: Uint8Array, join: JoinMsg, cellSize: number, ephemeralSecret: Uint8Array, ephemeralPublic?: Uint8Array | null): Uint8Array {
+export function sealJoin(boxKey: Uint8Array, join: JoinMsg, cellSize: number, ephemeralSecret: Uint8Array, ephemeralPublic?: Uint8Array | null): SealedJoin {
   const epk = ephemeralPublic ? ephemeralPublic : x25519Base(ephemeralSecret);
   const shared = x25519Shared(ephemeralSecret, boxKey);
   const k = joinKey(shared, epk, boxKey);
+  const rk = refuseKey(shared, epk, boxKey);
   const header = concat([new Uint8Array([PROTOCOL_VERSION, KIND_JOIN]), epk]);
   const plain = encodeMessage(join, joinCapacity(cellSize));
   const sealed = seal(k, ZERO_NONCE, plain, header);
@@ -72,11 +96,11 @@ export function sealJoin(boxKey: Uint8Array, join: JoinMsg, cellSize: number, ep
   wipe(shared);
   wipe(k);
   wipe(plain);
-  return concat([header, sealed]);
+  return { cell: concat([header, sealed]), refuseKey: rk };
 }
 
 /** Open a JOIN with the MSS box secret. Throws DecodeError('bad_seal') if it does not authenticate. */
-export function openJoin(boxSecret: Uint8Array, boxKey: Uint8Array, cell: Uint8Array, cellSize: number): JoinMsg {
+export function openJoin(boxSecret: Uint8Array, boxKey: Uint8Array, cell: Uint8Array, cellSize: number): OpenedJoin {
   const h = decodeCellHeader(cell, cellSize);
   if (h.kind !== KIND_JOIN) throw new DecodeError('bad_kind', 'not a JOIN');
   let shared: Uint8Array;
@@ -87,14 +111,17 @@ export function openJoin(boxSecret: Uint8Array, boxKey: Uint8Array, cell: Uint8A
   }
   const k = joinKey(shared, h.epk, boxKey);
   const plain = open(k, ZERO_NONCE, cell.subarray(HEADER_LEN + EPK_LEN), cell.subarray(0, HEADER_LEN + EPK_LEN));
-  wipe(shared);
   wipe(k);
-  if (!plain) throw new DecodeError('bad_seal');
+  if (!plain) {
+    wipe(shared);
+    throw new DecodeError('bad_seal');
+  }
   try {
     const m = decodeMessage(plain);
     if (m.type !== MSG_JOIN) throw new DecodeError('bad_type', 'JOIN cell carries type ' + m.type);
-    return m;
+    return { msg: m, refuseKey: refuseKey(shared, h.epk, boxKey) };
   } finally {
+    wipe(shared);
     wipe(plain);
   }
 }

@@ -38,6 +38,18 @@ export const REFUSE_CAPACITY = 2;
 export const REFUSE_STALE_BEACON = 3;
 export const REFUSE_BAD_REQUEST = 4;
 
+/**
+ * The text of each REFUSE reason. It is a function of the reason alone, so a REFUSE is fully determined by
+ * its reason: together with the refuse key (one per JOIN) and nonce = reason, one (key, nonce) pair can only
+ * ever seal one plaintext (§7.1, "one key, one nonce, once").
+ */
+export const REFUSE_TEXTS: { [reason: number]: string } = {
+  1: 'TmpMAC in use; pick another',
+  2: 'MSS full',
+  3: 'beacon expired; rejoin',
+  4: 'TmpMAC must be unicast, locally administered',
+};
+
 /** BYE reasons (§4.6). */
 export const BYE_NORMAL = 0;
 export const BYE_IDLE_TIMEOUT = 1;
@@ -70,4 +82,6 @@ export const MAX_TMPID_LEN = 32;
 /** Domain separation strings (§6). */
 export const LABEL_BEACON_SIG = 'hood/v1 beacon';
 export const LABEL_JOIN = 'hood/v1 join';
+export const LABEL_REFUSE = 'hood/v1 refuse';
 export const LABEL_SESSION = 'hood/v1 session';
+export const LABEL_KBD_ID = 'hood/v1 kbd id';

@@ -1,0 +1,123 @@
+/**
+ * The embedded bank does not stall the MSS's cell handling. A PDA (the real firmware bundle) echoes
+ * cells through the MSS in a closed loop while a large swap (many proofs: pure-JS secp256k1 for
+ * each one, then a synchronous SQLite commit) runs at a bank:
+ *  - at the embedded bank, a child process of the MSS: the echoes keep coming;
+ *  - at a bank running in the MSS's own process (as the embedded bank once did): the echo in
+ *    flight waits for the whole swap. This half shows the bound below is one an in-process bank
+ *    fails, measured in the same run on the same machine.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { silentLogger } from '../../host/common/log';
+import { startBank, type RunningBank } from '../../host/bank/service';
+import type { BankAdmin } from '../../host/bank/embedded';
+import { joinSession, pdaFor } from '../../host/demo/emu-session';
+import { startMss, type RunningMss } from '../../host/mss/start';
+import { BankClient } from '../../host/wallet/bank-client';
+import { finishProofs, prepareOutputs, wireOutputs } from '../../host/wallet/blinding';
+import type { EmuPda } from '../../boards/emu/emu-pda';
+import { BUNDLE } from '../helpers/gateway';
+
+/** Proofs in the swap: a few seconds of curve arithmetic on one core. */
+const PROOFS = 150;
+
+let dir: string;
+let mss: RunningMss;
+let inProcess: RunningBank;
+let pda: EmuPda;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hood-cellpath-'));
+  mss = await startMss({
+    dataDir: join(dir, 'mss'),
+    log: silentLogger(),
+    listen: { host: '127.0.0.1', port: 0 },
+    tickMs: 200,
+    payment: { price: { perMinute: 1, unit: 'sat', minSeconds: 60, graceSec: 600 }, bankListen: { host: '127.0.0.1', port: 0 } },
+  });
+  inProcess = await startBank({ dataDir: join(dir, 'in-process-bank'), port: 0, log: silentLogger() });
+  pda = pdaFor(mss.gw, BUNDLE);
+  await joinSession(pda, 30_000);
+}, 120_000);
+
+afterAll(async () => {
+  pda?.powerOff();
+  await mss?.stop();
+  await inProcess?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** PROOFS coins of 1 at this bank, and the blinded outputs of a swap of all of them. */
+async function bigSwap(url: string, admin: Pick<BankAdmin, 'createAccount' | 'creditAccount'>) {
+  const { token } = await admin.createAccount('bob');
+  await admin.creditAccount('bob', PROOFS);
+  const c = new BankClient(url, { timeoutMs: 120_000 });
+  const ks = await c.ring.active();
+  const q = await c.createMintQuote(PROOFS);
+  await c.payMintQuote(q.quote, token);
+  const prep = prepareOutputs(new Array(PROOFS).fill(1), ks);
+  const proofs = finishProofs(prep, await c.mint(q.quote, wireOutputs(prep)), ks);
+  const outputs = wireOutputs(prepareOutputs(new Array(PROOFS).fill(1), ks));
+  return () => c.postSwap(proofs, outputs);
+}
+
+async function echo(): Promise<number> {
+  const payload = randomBytes(16).toString('hex');
+  const since = pda.events.length;
+  const t = performance.now();
+  pda.cmd({ cmd: 'send', channel: 0, payload });
+  await pda.waitFor((e) => e.ev === 'data' && e.payload === payload, 60_000, since);
+  pda.events.length = 0;
+  return performance.now() - t;
+}
+
+/** Echo in a closed loop while `swap` runs; the latencies of every echo that overlapped it. */
+async function echoDuring(swap: () => Promise<unknown>): Promise<{ swapMs: number; max: number; echoes: number }> {
+  for (let i = 0; i < 5; i++) await echo(); // warm
+  let done = false;
+  const lat: number[] = [];
+  const loop = (async () => {
+    while (!done) {
+      lat.push(await echo());
+      await new Promise((r) => setTimeout(r, 10)); // a steady trickle, not a CPU-bound flood
+    }
+  })();
+  // Let the loop run first, so an echo is in flight when the bank gets the swap.
+  await new Promise((r) => setTimeout(r, 50));
+  const t = performance.now();
+  await swap();
+  const swapMs = performance.now() - t;
+  done = true;
+  await loop;
+  return { swapMs, max: Math.max(...lat), echoes: lat.length };
+}
+
+it('echo cells keep answering while the embedded bank runs a large swap; an in-process bank stalls them', async () => {
+  const before: number[] = [];
+  for (let i = 0; i < 20; i++) before.push(await echo());
+  const beforeMax = Math.max(...before);
+
+  const embedded = await echoDuring(await bigSwap(mss.payment!.bankUrl, mss.payment!.bank!.mint));
+  const local = await echoDuring(await bigSwap(inProcess.url, inProcess.mint));
+  console.log(
+    JSON.stringify({ proofs: PROOFS, echoMaxBeforeMs: Math.round(beforeMax), embedded: round(embedded), inProcess: round(local) }),
+  );
+
+  // The in-process swap holds the event loop for its whole duration: the echo in flight waits.
+  expect(local.swapMs).toBeGreaterThan(1000);
+  expect(local.max).toBeGreaterThan(0.8 * local.swapMs);
+  // Out of process, echoes are answered throughout the swap, none waits more than a fraction of it.
+  expect(embedded.echoes).toBeGreaterThanOrEqual(10);
+  expect(embedded.max).toBeLessThan(Math.max(250, 0.25 * local.swapMs));
+  expect(embedded.max).toBeLessThan(local.max / 4);
+  expect((await mss.payment!.bank!.mint.audit()).ok).toBe(true);
+}, 300_000);
+
+function round(r: { swapMs: number; max: number; echoes: number }) {
+  return { swapMs: Math.round(r.swapMs), echoMaxMs: Math.round(r.max), echoes: r.echoes };
+}
