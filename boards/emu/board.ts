@@ -3,23 +3,22 @@
  * runs inside the Espruino-profile VM. Radio = EmuNic + EmuAccessPoint, network = real TCP (node:net)
  * to the broker, Storage in memory, RNG = node:crypto, clock = Node timers.
  *
- * Bytes crossing into the VM are re-created with the VM's own Uint8Array, so the firmware sees exactly
- * the objects it would see on Espruino (no host-realm objects with extra methods).
+ * Bytes crossing into the VM go through `toVm` (boards/node/firmware-vm.ts).
  */
-import { Socket as NodeSocket } from 'node:net';
 import { equalBytes } from '../../shared/src/bytes';
 import type { Board, Socket, SocketHandlers } from '../../firmware/src/board';
+import { NodeClock } from '../node/clock';
+import { NodeSockets } from '../node/sockets';
 import type { EmuAccessPoint } from './access-point';
 import type { EmuNic } from './nic';
 import type { EmuStorage } from './storage';
-import { nodeClock } from './node-clock';
 
 export interface EmuBoardParts {
   nic: EmuNic;
   ap: EmuAccessPoint;
   storage: EmuStorage;
-  /** Constructor of Uint8Array inside the VM. */
-  vmUint8Array: Uint8ArrayConstructor;
+  /** Re-creates bytes for the firmware inside the VM (FirmwareVm.toVm). */
+  toVm(b: Uint8Array): Uint8Array;
   consoleWrite(line: string): void;
   random(n: number): Uint8Array;
   /** Address to bind outgoing TCP to (network-namespace testbed), if any. */
@@ -33,13 +32,9 @@ export interface EmuBoardHandle {
 }
 
 export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
-  const toVm = (b: Uint8Array) => {
-    const out = new p.vmUint8Array(b.length);
-    out.set(b);
-    return out;
-  };
-  const clock = nodeClock();
-  const sockets = new Set<NodeSocket>();
+  const toVm = p.toVm;
+  const clock = new NodeClock();
+  const sockets = new NodeSockets(toVm);
 
   const board: Board = {
     name: 'emu',
@@ -73,37 +68,13 @@ export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
     },
     net: {
       connect(host: string, port: number, h: SocketHandlers): Socket {
-        const s = new NodeSocket();
-        sockets.add(s);
-        let closed = false;
-        const close = (err?: string) => {
-          if (closed) return;
-          closed = true;
-          sockets.delete(s);
-          h.onClose(err);
-        };
-        s.on('connect', () => h.onConnect());
-        s.on('data', (d: Buffer) => h.onData(toVm(d)));
-        s.on('error', (e) => close(e.message));
-        s.on('close', () => close());
-        if (!p.nic.associated) {
-          setImmediate(() => close('radio not associated'));
-        } else {
-          p.ap.frame(p.nic.mac, 0);
-          s.connect({ host, port, localAddress: p.localAddress });
-        }
-        return {
-          write(data: Uint8Array) {
-            if (closed) return;
-            // Every frame leaves with whatever is in the address register right now.
-            p.ap.frame(p.nic.mac, data.length);
-            s.write(Buffer.from(data.buffer, data.byteOffset, data.length));
-          },
-          end() {
-            s.end();
-            setTimeout(() => s.destroy(), 200).unref();
-          },
-        };
+        if (!p.nic.associated) return sockets.connect(host, port, h, { refuse: 'radio not associated' });
+        p.ap.frame(p.nic.mac, 0);
+        return sockets.connect(host, port, h, {
+          localAddress: p.localAddress,
+          // Every frame leaves with whatever is in the address register right now.
+          onWrite: (data) => (p.ap.frame(p.nic.mac, data.length), data),
+        });
       },
     },
     storage: p.storage,
@@ -116,8 +87,7 @@ export function createEmuBoard(p: EmuBoardParts): EmuBoardHandle {
     board,
     powerOff() {
       clock.stopAll();
-      for (const s of sockets) s.destroy();
-      sockets.clear();
+      sockets.destroyAll();
       p.nic.associated = false;
     },
   };

@@ -4,16 +4,12 @@
  * the board link talks to a real board: console commands in, `@hood` JSON events out.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import vm from 'node:vm';
-import { parseEventLine } from '../../host/board/framing';
+import type { PdaEvent } from '../espruino-common/framing';
+import { FirmwareVm } from '../node/firmware-vm';
 import { EmuAccessPoint } from './access-point';
 import { createEmuBoard, type EmuBoardHandle } from './board';
-import { createEspruinoContext, runBundle } from './espruino-vm';
 import { EmuNic } from './nic';
 import { EmuStorage } from './storage';
-
-export type PdaEvent = { ev: string; [k: string]: any };
 
 export interface EmuPdaOptions {
   bundlePath: string;
@@ -31,48 +27,34 @@ export class EmuPda {
   readonly nic: EmuNic;
   readonly ap = new EmuAccessPoint();
   readonly storage = new EmuStorage();
-  readonly events: PdaEvent[] = [];
   readonly consoleLines: string[] = [];
-  private waiters: { pred: (e: PdaEvent) => boolean; resolve: (e: PdaEvent) => void }[] = [];
   private handle: EmuBoardHandle;
-  private ctx: vm.Context;
+  private vm: FirmwareVm;
 
   constructor(opts: EmuPdaOptions) {
     this.nic = new EmuNic(opts.burnedInMac, opts.canSetMac !== false);
     const random = opts.random || ((n: number) => new Uint8Array(randomBytes(n)));
-    this.ctx = createEspruinoContext({
-      random,
-      print: (s: string) => this.consoleLines.push(s),
-    });
-    const vmUint8Array = vm.runInContext('Uint8Array', this.ctx) as Uint8ArrayConstructor;
+    this.vm = new FirmwareVm({ random, onLine: (l) => this.consoleLines.push(l), onEvent: opts.onEvent });
     this.handle = createEmuBoard({
       nic: this.nic,
       ap: this.ap,
       storage: this.storage,
-      vmUint8Array,
+      toVm: this.vm.toVm,
       random,
       localAddress: opts.localAddress,
-      consoleWrite: (line) => {
-        this.consoleLines.push(line);
-        const e = parseEventLine(line) as PdaEvent | null;
-        if (!e) return;
-        this.events.push(e);
-        opts.onEvent?.(e);
-        for (const w of this.waiters.slice()) {
-          if (w.pred(e)) {
-            this.waiters.splice(this.waiters.indexOf(w), 1);
-            w.resolve(e);
-          }
-        }
-      },
+      consoleWrite: this.vm.consoleWrite,
     });
-    runBundle(this.ctx, readFileSync(opts.bundlePath, 'utf8'), opts.bundlePath);
-    this.firmware.boot(this.handle.board);
+    this.vm.boot(opts.bundlePath, this.handle.board);
+  }
+
+  /** Every event so far, in order. */
+  get events(): PdaEvent[] {
+    return this.vm.log.events;
   }
 
   /** The firmware's global `hood` object inside the VM (its session is inspected by tests). */
   get firmware(): any {
-    return vm.runInContext('hood', this.ctx);
+    return this.vm.firmware;
   }
 
   cmd(c: Record<string, unknown>): void {
@@ -81,17 +63,7 @@ export class EmuPda {
 
   /** Resolve with the first event (already seen after `since`, or future) matching `pred`. */
   waitFor(pred: string | ((e: PdaEvent) => boolean), timeoutMs = 20_000, since = 0): Promise<PdaEvent> {
-    const p = typeof pred === 'string' ? (e: PdaEvent) => e.ev === pred : pred;
-    const seen = this.events.slice(since).find(p);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const w = { pred: p, resolve: (e: PdaEvent) => (clearTimeout(t), resolve(e)) };
-      const t = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error('timed out waiting for PDA event; last events: ' + JSON.stringify(this.events.slice(-5))));
-      }, timeoutMs);
-      this.waiters.push(w);
-    });
+    return this.vm.log.waitFor(pred, timeoutMs, since, () => 'timed out waiting for PDA event; last events: ' + JSON.stringify(this.events.slice(-5)));
   }
 
   /** Was the burned-in address ever on the air (associated or sent with)? */
@@ -100,6 +72,7 @@ export class EmuPda {
   }
 
   powerOff(): void {
+    this.vm.dispose();
     this.handle.powerOff();
   }
 }

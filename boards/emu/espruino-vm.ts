@@ -3,7 +3,7 @@
  * can be run on the host and fail where it would fail on the PDA (a missing Map, Array.from,
  * RangeError, Promise.prototype.finally, ... is a ReferenceError/TypeError here too).
  *
- * What stays is read from host/build/espruino-builtins.ts (extracted from Espruino's own
+ * What stays is read from boards/espruino-common/espruino-builtins.ts (extracted from Espruino's own
  * wrapper definitions at RELEASE_2V29): every standard global, static member and prototype
  * method V8 has beyond that list is deleted from the context's own builtins. Espruino-specific
  * globals the firmware may use are provided: global, print, console.log, timers returning
@@ -19,7 +19,7 @@ import {
   ESPRUINO_STATICS,
   ESPRUINO_STD_GLOBALS,
   ESPRUINO_VERSION,
-} from '../../host/build/espruino-builtins';
+} from '../espruino-common/espruino-builtins';
 
 export interface EspruinoContextOptions {
   /** Hardware random source (E.hwRand draws 4 bytes per call). */

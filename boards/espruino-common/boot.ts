@@ -1,9 +1,13 @@
 /**
- * Board selection at boot: imported by firmware/src/main.ts, so it is part of the one bundle every
- * board runs. After the bundle has defined the global `hood`, it installs request ids on the
+ * The bundle entry (firmware/dist/hood.js is built from this file): the firmware, then board
+ * selection. The firmware defines the global `hood`; this module then installs request ids on the
  * console protocol and boots the firmware with the HAL of the Espruino build it finds itself on
  * (`process.env.BOARD`). On the emulated board (BOARD "EMU") the host calls hood.boot itself.
+ *
+ * The firmware never imports a board: a board brings the firmware with it, so the layers run one way
+ * (shared <- firmware <- boards <- host).
  */
+import '../../firmware/src/main';
 import { createEsp32Board } from '../esp32-devkitc/hal';
 import { createLinuxBoard } from '../espruino-linux/hal';
 import { installRequestIds } from './console-protocol';
@@ -29,7 +33,8 @@ export function bootForBoard(h: any, boardId: string | undefined): void {
   }
 }
 
-// Deferred: this module is evaluated before main.ts has set `global.hood`.
+// On the first timer tick, once the whole bundle has been evaluated; the emulated board's transport
+// waits for this tick before its first framed command.
 setTimeout(function () {
   const h = (global as any).hood;
   if (!h) return;

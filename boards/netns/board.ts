@@ -1,7 +1,7 @@
 /**
  * The netns board: the firmware's Board interface for an emulated PDA whose NIC is a real veth in a
  * network namespace (the lab's "air" is a Linux bridge; host/lab). Everything the PDA sends is a real
- * frame a sniffer on the bridge can capture, so the privacy claims are checked on the wire (issue 6).
+ * frame a sniffer on the bridge can capture, so the privacy claims are checked on the wire.
  *
  *  radio.setMac      -> `ip link set dev IF address MAC`, refused while the link is up (ESP32 rule)
  *  radio.connect     -> register re-read from the kernel (refused unless it holds the expected MAC),
@@ -17,19 +17,19 @@
  * and derived from nothing else.
  */
 import { randomBytes } from 'node:crypto';
-import { Socket as NodeSocket } from 'node:net';
 import { equalBytes } from '../../shared/src/bytes';
 import type { Board, Socket, SocketHandlers } from '../../firmware/src/board';
 import { EmuStorage } from '../emu/storage';
+import { NodeClock } from '../node/clock';
+import { NodeSockets } from '../node/sockets';
 import { requestLease, type Lease } from './dhcp';
 import { hardwareClientId, pinConnectClientId, vendorHostname, type LeakKind } from './leaks';
 import { NetnsLink } from './link';
-import { nodeClock } from '../emu/node-clock';
 
 export interface NetnsBoardOptions {
   iface: string;
-  /** Constructor of Uint8Array inside the firmware VM (bytes crossing in are re-created with it). */
-  vmUint8Array: Uint8ArrayConstructor;
+  /** Re-creates bytes for the firmware inside the VM (FirmwareVm.toVm). */
+  toVm(b: Uint8Array): Uint8Array;
   consoleWrite(line: string): void;
   random?: (n: number) => Uint8Array;
   /** Deliberate leaks (leaks.ts), for proving the audit can fail. */
@@ -66,14 +66,9 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
   let lease: Lease | null = null;
   /** 'mac' leak: the address the lying driver claims to hold. */
   let claimed: Uint8Array | null = null;
-  const clock = nodeClock();
-  const sockets = new Set<NodeSocket>();
-
-  const toVm = (b: Uint8Array) => {
-    const out = new o.vmUint8Array(b.length);
-    for (let i = 0; i < b.length; i++) out[i] = b[i];
-    return out;
-  };
+  const toVm = o.toVm;
+  const clock = new NodeClock();
+  const sockets = new NodeSockets(toVm);
   const later = (cb: (err?: string) => void, p: Promise<unknown>) =>
     p.then(
       () => cb(),
@@ -116,8 +111,7 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
         );
       },
       disconnect(cb) {
-        for (const s of sockets) s.destroy();
-        sockets.clear();
+        sockets.destroyAll();
         lease = null;
         claimed = null;
         link.linkDown().then(
@@ -131,38 +125,18 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
     },
     net: {
       connect(host: string, port: number, h: SocketHandlers): Socket {
-        const s = new NodeSocket();
-        let closed = false;
-        let first = true;
-        const close = (err?: string) => {
-          if (closed) return;
-          closed = true;
-          sockets.delete(s);
-          h.onClose(err);
-        };
-        s.on('connect', () => h.onConnect());
-        s.on('data', (d: Buffer) => h.onData(toVm(d)));
-        s.on('error', (e) => close(e.message));
-        s.on('close', () => close());
         const l = lease;
-        if (!l) setImmediate(() => close('radio not associated'));
-        else {
-          sockets.add(s);
-          s.connect({ host, port, localAddress: l.ip, localPort: randomSourcePort(random) });
-        }
-        return {
-          write(data: Uint8Array) {
-            if (closed) return;
-            let b: Uint8Array = new Uint8Array(data);
-            if (first && leaks.indexOf('mqtt-client-id') >= 0) b = pinConnectClientId(b, burnedIn);
+        if (!l) return sockets.connect(host, port, h, { refuse: 'radio not associated' });
+        let first = true;
+        return sockets.connect(host, port, h, {
+          localAddress: l.ip,
+          localPort: randomSourcePort(random),
+          onWrite: (data) => {
+            const leak = first && leaks.indexOf('mqtt-client-id') >= 0;
             first = false;
-            s.write(Buffer.from(b.buffer, b.byteOffset, b.length));
+            return leak ? pinConnectClientId(new Uint8Array(data), burnedIn) : data;
           },
-          end() {
-            s.end();
-            setTimeout(() => s.destroy(), 200).unref();
-          },
-        };
+        });
       },
     },
     storage: new EmuStorage(),
@@ -178,8 +152,7 @@ export function createNetnsBoard(o: NetnsBoardOptions): NetnsBoardHandle {
     lease: () => lease,
     async powerOff() {
       clock.stopAll();
-      for (const s of sockets) s.destroy();
-      sockets.clear();
+      sockets.destroyAll();
       lease = null;
       await link.linkDown().catch(() => undefined);
     },

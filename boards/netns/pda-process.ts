@@ -1,7 +1,8 @@
 /**
  * The PDA process the lab starts inside each PDA namespace (`ip netns exec NS ...`): one NetnsPda whose
  * console is this process's stdio — command lines (JSON) on stdin, every console line (the `@hood`
- * events among them) on stdout. It powers off (link down) when stdin closes or on SIGTERM/SIGINT.
+ * events among them) on stdout. It powers off (link down) when stdin closes or when `stop` settles (the
+ * host side entry settles it on SIGTERM/SIGINT).
  */
 import { createInterface } from 'node:readline';
 import type { LeakKind } from './leaks';
@@ -11,6 +12,8 @@ export interface PdaProcessOptions {
   bundlePath: string;
   iface: string;
   leaks: LeakKind[];
+  /** Power off when this settles. */
+  stop?: Promise<unknown>;
 }
 
 export function runPdaProcess(o: PdaProcessOptions): Promise<void> {
@@ -21,8 +24,6 @@ export function runPdaProcess(o: PdaProcessOptions): Promise<void> {
     const stop = () => {
       if (stopping) return;
       stopping = true;
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
       rl.close();
       void pda.powerOff().finally(() => resolve());
     };
@@ -36,7 +37,6 @@ export function runPdaProcess(o: PdaProcessOptions): Promise<void> {
       }
     });
     rl.on('close', stop);
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    if (o.stop) o.stop.then(stop, stop);
   });
 }

@@ -4,14 +4,11 @@
  * namespace. Like EmuPda, the host side talks to it as a board link does: JSON commands in, `@hood`
  * events out.
  */
-import { readFileSync } from 'node:fs';
-import vm from 'node:vm';
-import { parseEventLine } from '../../host/board/framing';
-import { createEspruinoContext, disposeEspruinoContext, runBundle } from '../emu/espruino-vm';
+import { randomBytes } from 'node:crypto';
+import type { PdaEvent } from '../espruino-common/framing';
+import { FirmwareVm } from '../node/firmware-vm';
 import { createNetnsBoard, type NetnsBoardHandle } from './board';
 import type { LeakKind } from './leaks';
-
-export type PdaEvent = { ev: string; [k: string]: any };
 
 export interface NetnsPdaOptions {
   bundlePath: string;
@@ -23,31 +20,29 @@ export interface NetnsPdaOptions {
 }
 
 export class NetnsPda {
-  readonly events: PdaEvent[] = [];
   readonly handle: NetnsBoardHandle;
-  private ctx: vm.Context;
+  private vm: FirmwareVm;
 
   constructor(o: NetnsPdaOptions) {
-    this.ctx = createEspruinoContext({ random: (n) => this.handle.board.random(n), print: (s) => o.onLine?.(s) });
-    const vmUint8Array = vm.runInContext('Uint8Array', this.ctx) as Uint8ArrayConstructor;
+    const random = (n: number) => new Uint8Array(randomBytes(n));
+    this.vm = new FirmwareVm({ random, onLine: o.onLine, onEvent: o.onEvent });
     this.handle = createNetnsBoard({
       iface: o.iface,
-      vmUint8Array,
+      toVm: this.vm.toVm,
+      random,
       leaks: o.leaks,
-      consoleWrite: (line) => {
-        o.onLine?.(line);
-        const e = parseEventLine(line) as PdaEvent | null;
-        if (!e) return;
-        this.events.push(e);
-        o.onEvent?.(e);
-      },
+      consoleWrite: this.vm.consoleWrite,
     });
-    runBundle(this.ctx, readFileSync(o.bundlePath, 'utf8'), o.bundlePath);
-    this.firmware.boot(this.handle.board);
+    this.vm.boot(o.bundlePath, this.handle.board);
+  }
+
+  /** Every event so far, in order. */
+  get events(): PdaEvent[] {
+    return this.vm.log.events;
   }
 
   get firmware(): any {
-    return vm.runInContext('hood', this.ctx);
+    return this.vm.firmware;
   }
 
   /** One console command line (JSON), exactly as the board link would send it. */
@@ -56,7 +51,7 @@ export class NetnsPda {
   }
 
   async powerOff(): Promise<void> {
-    disposeEspruinoContext(this.ctx);
+    this.vm.dispose();
     await this.handle.powerOff();
   }
 }

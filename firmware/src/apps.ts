@@ -23,14 +23,47 @@ export interface AppContext {
   mss(): string;
 }
 
+/**
+ * One firmware application. It registers itself once at load (firmware/src/apps/index.ts imports
+ * every app for that side effect) and is then called by the session machine: console commands by
+ * name, DATA cells of the channels it claims, and the session's start (`onJoined`) and end
+ * (`onWiped`). What an app keeps for a session it must erase in `onWiped`: the PDA forgets a session
+ * entirely when it ends (paper §6.2). Written in the Espruino subset: plain functions and arrays.
+ *
+ * @example
+ * ```ts
+ * let sent = 0; // per-session state
+ * registerApp({
+ *   name: 'ping',
+ *   channels: [CHANNEL_ECHO],
+ *   commands: {
+ *     // console: {"cmd":"ping","text":"hi"}
+ *     ping: function (c, ctx) {
+ *       ctx.send(CHANNEL_ECHO, utf8Encode(String(c.text)));
+ *       sent++;
+ *     },
+ *   },
+ *   onData: function (channel, payload, ctx) {
+ *     ctx.emit({ ev: 'pong', bytes: payload.length, sent: sent });
+ *   },
+ *   onWiped: function () {
+ *     sent = 0;
+ *   },
+ * });
+ * ```
+ */
 export interface App {
+  /** Unique among the registered apps. */
   name: string;
   /** Console commands this app adds: `{"cmd": <name>, ...}`. */
   commands?: { [cmd: string]: (c: any, ctx: AppContext) => void };
   /** DATA channels this app handles. */
   channels?: number[];
+  /** A DATA cell on one of `channels` in the current session. */
   onData?(channel: number, payload: Uint8Array, ctx: AppContext): void;
+  /** The MSS accepted a JOIN: a session with a TmpId is up. */
   onJoined?(ctx: AppContext): void;
+  /** The session ended and its keys are erased; erase this app's session state too. */
   onWiped?(ctx: AppContext): void;
 }
 

@@ -64,6 +64,33 @@ export interface Clock {
   clearTimeout(id: number): void;
 }
 
+/**
+ * One board: the only way firmware code reaches hardware. A board module (boards/<name>/hal.ts)
+ * builds it from its platform's objects and hands it to the firmware at boot; the firmware keeps it
+ * and calls nothing else, so protocol code is the same on the ESP32, the Linux interpreter and the
+ * emulated board. Every call is callback-based and every byte string a Uint8Array, because Espruino
+ * has neither async/await nor Buffer.
+ *
+ * @example
+ * ```ts
+ * // boards/espruino-linux/hal.ts: assemble the board from Espruino's modules
+ * const board: Board = {
+ *   name: 'espruino-linux',
+ *   radio: harness.radio,
+ *   net: espruinoNet(require('net'), E),
+ *   storage: espruinoStorage(require('Storage')),
+ *   clock: espruinoClock(),
+ *   random: hwRandom(E),
+ *   consoleWrite: espruinoConsole(print),
+ * };
+ * hood.boot(board);
+ *
+ * // firmware: load the TmpMAC, then associate only under it (paper §5)
+ * board.radio.setMac(tmpMac, function (err) {
+ *   if (!err) board.radio.connect(hostname, tmpMac, onAssociated);
+ * });
+ * ```
+ */
 export interface Board {
   /** Short board name, e.g. "emu", "esp32-devkitc". */
   name: string;

@@ -1,6 +1,6 @@
 /**
  * Console events: one line per event, `@hood ` + JSON, so the host's board link can pick them out of
- * REPL noise (issue 5 console protocol). Never put a key, K_BD or coin in an event.
+ * REPL noise (docs/boards.md, console protocol). Never put a key, K_BD or coin in an event.
  */
 import type { Board } from './board';
 

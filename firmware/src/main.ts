@@ -1,7 +1,8 @@
 /**
- * Firmware entry. The bundle built from this file (firmware/dist/hood.js) is what runs on every board:
- * it defines the global `hood`; the board's HAL calls `hood.boot(board)` and the host talks to it with
- * `hood.cmd('<json>')` over the console (events come back as `@hood {json}` lines, see events.ts).
+ * The firmware: defines the global `hood`. The bundle every board runs (firmware/dist/hood.js) is built
+ * from boards/espruino-common/boot.ts, which imports this module and then calls `hood.boot(board)` with
+ * the board's HAL; the host talks to it with `hood.cmd('<json>')` over the console (events come back as
+ * `@hood {json}` lines, see events.ts).
  */
 import { fromHex, toHex } from '../../shared/src/bytes';
 import type { Board } from './board';
@@ -12,7 +13,6 @@ import { HomeLink, homeIdentity, type HomeIdentity } from './home';
 import { radioOwner } from './link';
 import { appCommand, appForChannel, eachApp, type AppContext } from './apps';
 import './apps/index';
-import '../../boards/espruino-common/boot';
 import { isLowerHex } from '../../shared/src/text';
 import { isValidMssId } from '../../shared/src/protocol/topics';
 

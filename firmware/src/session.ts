@@ -378,7 +378,7 @@ export class PdaSession {
     this.mqtt!.publish(upTopic(this.beacon!.mssId), cell);
   }
 
-  /** Send DATA on a channel (later issues: payment, mail). */
+  /** Send DATA on a channel of the live session (apps: payment, mail). */
   send(channel: number, payload: Uint8Array): void {
     if (this.state !== 'in_session') throw new Error('no session');
     if (payload.length > maxDataPayload(sessionCapacity(this.beacon!.cellSize))) throw new Error('payload too large for one cell');

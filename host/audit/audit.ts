@@ -1,5 +1,5 @@
 /**
- * The leak audit (issue 6): read a capture, group its frames into sessions (sessions.ts), collect every
+ * The leak audit: read a capture, group its frames into sessions (sessions.ts), collect every
  * identifier each session's client frames carry (identifiers.ts), and report
  *   - `reused`:        a strong identifier seen in more than one session (the sessions are linkable),
  *   - `home`:          an identifier equal to, or derived from, a home identifier (burned-in MAC,

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, fromHex, toHex, utf8Encode } from '../../shared/src/bytes';
-import { BankError, ErrorCode } from './cashu/errors';
+import { BankError, ErrorCode } from '../cashu/errors';
 import type { AccountRow, LedgerStore } from './ledger/store';
 
 const TOKEN_RE = /^hoodacct_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;

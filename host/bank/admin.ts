@@ -6,7 +6,8 @@
  * trust boundary like any other decode.
  */
 import { ACCOUNT_NAME_RE } from './accounts';
-import { BankError } from './cashu/errors';
+import { HoodError } from '../common/errors';
+import { BankError } from '../cashu/errors';
 import type { Mint } from './mint';
 
 export type AdminRequest =
@@ -19,12 +20,12 @@ export type AdminReply = { type: 'admin'; id: number; ok: true; value: unknown }
 /** The largest request id; ids are 1..MAX_ID (0 answers a message whose id could not be read). */
 export const MAX_ID = 2 ** 31 - 1;
 
-export class AdminDecodeError extends Error {
+export class AdminDecodeError extends HoodError<'malformed_admin_request'> {
   constructor(
     readonly id: number,
     detail: string,
   ) {
-    super(detail);
+    super('malformed_admin_request', detail);
     this.name = 'AdminDecodeError';
   }
 }

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { N, Point, bytesToScalar } from './cashu/bdhke';
+import { N, Point, bytesToScalar } from '../cashu/bdhke';
 import { openMint } from './service';
 import { finishProofs, prepareOutputs, wireOutputs } from '../wallet/blinding';
 import { checkKeyset } from '../wallet/keyring';

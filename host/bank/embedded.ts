@@ -14,6 +14,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HoodError } from '../common/errors';
+import { errorReason } from '../cashu/errors';
 import type { Logger } from '../common/log';
 import type { AdminReply } from './admin';
 import type { AuditReport } from './ledger/store';
@@ -48,12 +50,12 @@ export interface SpawnBankOptions {
 }
 
 /** An admin request the bank refused (`code` is the bank's error code when it has one). */
-export class BankAdminError extends Error {
+export class BankAdminError extends HoodError {
   constructor(
     message: string,
     readonly code?: number,
   ) {
-    super(message);
+    super(code ? errorReason(code) : 'admin_refused', message);
     this.name = 'BankAdminError';
   }
 }

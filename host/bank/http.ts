@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/log';
-import { BankError, ErrorCode, malformed } from './cashu/errors';
+import { BankError, ErrorCode, malformed } from '../cashu/errors';
 import { METHOD, type Mint } from './mint';
 
 export const MAX_BODY = 512 * 1024;

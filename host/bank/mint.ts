@@ -11,10 +11,10 @@ import { randomUUID } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex, utf8Encode } from '../../shared/src/bytes';
 import { authenticate, createAccount } from './accounts';
-import { pointHex, secretToY, signBlinded, verifyProof } from './cashu/bdhke';
-import { dleqProve } from './cashu/dleq';
-import { BankError, ErrorCode, malformed } from './cashu/errors';
-import { deriveKeyset, type Keyset } from './cashu/keyset';
+import { pointHex, secretToY, signBlinded, verifyProof } from '../cashu/bdhke';
+import { dleqProve } from '../cashu/dleq';
+import { BankError, ErrorCode, malformed } from '../cashu/errors';
+import { deriveKeyset, type Keyset } from '../cashu/keyset';
 import {
   asObject,
   parseAmount,
@@ -25,7 +25,7 @@ import {
   parseUnit,
   type OutputIn,
   type ProofIn,
-} from './cashu/wire';
+} from './wire';
 import { StoreError, type AuditReport, type IssuedOutput, type LedgerStore, type MeltQuoteRow, type MintQuoteRow, type SpentInput } from './ledger/store';
 
 export const METHOD = 'account';

@@ -2,7 +2,7 @@
  * The upload format of EspruinoTools (the `espruino` npm package, what the Espruino Web IDE and
  * CLI use): its "Save on Send: direct to flash" processor turns code into
  * `require("Storage").write(".bootcde", <chunk>, <offset>, <size>)` statements plus `load()`, so the
- * code runs from flash at every boot instead of sitting in RAM (issue 5, item 1).
+ * code runs from flash at every boot instead of sitting in RAM.
  *
  * Only the files that processor needs are loaded, into a separate vm context: the package's
  * index.js would load every plugin, including ones that fetch modules or minify over the network,

@@ -11,7 +11,7 @@
 import { crc32 } from 'node:zlib';
 import { BoardError, type BoardLink } from './link';
 import { planUpload } from './espruino-tools';
-import type { BoardEvent } from './framing';
+import type { PdaEvent } from '../../boards/espruino-common/framing';
 
 export interface FlashProgress {
   sent: number;
@@ -30,12 +30,12 @@ export interface FlashResult {
   chunks: number;
   ms: number;
   env: { BOARD?: string; VERSION?: string };
-  boot: BoardEvent;
-  status: BoardEvent;
+  boot: PdaEvent;
+  status: PdaEvent;
 }
 
 /** Run `expr` on the board and get its JSON value back as an event `{ev: tag, v: ...}`. */
-async function ask(link: BoardLink, tag: string, expr: string, timeoutMs: number): Promise<BoardEvent> {
+async function ask(link: BoardLink, tag: string, expr: string, timeoutMs: number): Promise<PdaEvent> {
   const since = link.events.length;
   const w = link.waitFor((e) => e.ev === tag, timeoutMs, since);
   await link.writeRaw('\x10print("@hood "+JSON.stringify({ev:' + JSON.stringify(tag) + ',v:' + expr + '}))\n');

@@ -4,16 +4,17 @@
  * with `{"ev":"done","rid":N,"ok":bool}` (boards/espruino-common/console-protocol.ts), so replies are
  * matched even among unsolicited events (session state changes, radio requests) and REPL noise.
  */
-import { decodeCommandLine, encodeCommand, LineSplitter, parseEventLine, type BoardEvent } from './framing';
+import { HoodError } from '../common/errors';
+import { decodeCommandLine, encodeCommand, LineSplitter, parseEventLine, type PdaEvent } from '../../boards/espruino-common/framing';
 import type { Transport } from './transport';
 
-export class BoardError extends Error {
+export class BoardError extends HoodError {
   constructor(
     message: string,
     readonly code: string,
-    readonly events: BoardEvent[] = [],
+    readonly events: PdaEvent[] = [],
   ) {
-    super(message);
+    super(code, message);
     this.name = 'BoardError';
   }
 }
@@ -21,7 +22,7 @@ export class BoardError extends Error {
 export interface RequestResult {
   ok: boolean;
   /** Events of this command, in order, without the final `done`. */
-  events: BoardEvent[];
+  events: PdaEvent[];
 }
 
 export interface LinkOptions {
@@ -36,11 +37,11 @@ export interface LinkOptions {
 const KEEP = 2000;
 
 export class BoardLink {
-  readonly events: BoardEvent[] = [];
+  readonly events: PdaEvent[] = [];
   /** Console lines that were not events (REPL noise), most recent last. */
   readonly noise: string[] = [];
   private nextRid = 1;
-  private listeners: ((e: BoardEvent) => void)[] = [];
+  private listeners: ((e: PdaEvent) => void)[] = [];
   private closed = false;
   private closeErr: Error | undefined;
   private closeListeners: ((err?: Error) => void)[] = [];
@@ -82,7 +83,7 @@ export class BoardLink {
   }
 
   /** Subscribe to every event; returns the unsubscribe function. */
-  onEvent(fn: (e: BoardEvent) => void): () => void {
+  onEvent(fn: (e: PdaEvent) => void): () => void {
     this.listeners.push(fn);
     return () => {
       const i = this.listeners.indexOf(fn);
@@ -112,8 +113,8 @@ export class BoardLink {
   }
 
   /** Wait for the first event matching `pred` (optionally among those already seen from index `since`). */
-  waitFor(pred: string | ((e: BoardEvent) => boolean), timeoutMs = this.opts.timeoutMs, since?: number): Promise<BoardEvent> {
-    const p = typeof pred === 'string' ? (e: BoardEvent) => e.ev === pred : pred;
+  waitFor(pred: string | ((e: PdaEvent) => boolean), timeoutMs = this.opts.timeoutMs, since?: number): Promise<PdaEvent> {
+    const p = typeof pred === 'string' ? (e: PdaEvent) => e.ev === pred : pred;
     if (since !== undefined) {
       const seen = this.events.slice(since).find(p);
       if (seen) return Promise.resolve(seen);
@@ -145,7 +146,7 @@ export class BoardLink {
     // rid first: the firmware finds it with an anchored pattern without parsing the whole line.
     const framed = encodeCommand({ rid, ...cmd });
     if (decodeCommandLine(framed.replace(/\n$/, '')) === null) throw new BoardError('command did not frame', 'bad_command');
-    const mine: BoardEvent[] = [];
+    const mine: PdaEvent[] = [];
     const done = new Promise<RequestResult>((resolve, reject) => {
       let off = () => {};
       const t = setTimeout(() => {
@@ -176,7 +177,7 @@ export class BoardLink {
   }
 
   /** request() that throws BoardError (with the firmware's code and message) unless the command succeeded. */
-  async command(cmd: Record<string, unknown>, timeoutMs?: number): Promise<BoardEvent[]> {
+  async command(cmd: Record<string, unknown>, timeoutMs?: number): Promise<PdaEvent[]> {
     const r = await this.request(cmd, timeoutMs);
     if (!r.ok) {
       const err = r.events.find((e) => e.ev === 'error');

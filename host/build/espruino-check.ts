@@ -9,7 +9,7 @@
  * is safe on Espruino: it yields "undefined").
  */
 import { parse, type Node } from 'acorn';
-import { ABSENT_GLOBALS, ESPRUINO_MODULES, ESPRUINO_STATICS, ESPRUINO_VERSION, STATIC_HINTS } from './espruino-builtins';
+import { ABSENT_GLOBALS, ESPRUINO_MODULES, ESPRUINO_STATICS, ESPRUINO_VERSION, STATIC_HINTS } from '../../boards/espruino-common/espruino-builtins';
 
 /** Members every constructor has through Function.prototype / Object.prototype. */
 const ALWAYS_PRESENT_STATICS = ['prototype', 'length', 'name', 'call', 'apply', 'bind', 'toString', 'valueOf',

@@ -22,14 +22,16 @@ import { promises as fsp, statSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { HoodError } from '../common/errors';
 import { checkEspruinoSource } from './espruino-check';
 import { hoistFunctionDeclarations } from './hoist-functions';
-import { ESPRUINO_MODULES } from './espruino-builtins';
+import { ESPRUINO_MODULES } from '../../boards/espruino-common/espruino-builtins';
 
 /** Repository root (this file is host/build/firmware.ts). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export const DEFAULT_ENTRY = path.join(REPO_ROOT, 'firmware', 'src', 'main.ts');
+/** The bundle entry: a board module that imports the firmware (layers run shared <- firmware <- boards). */
+export const DEFAULT_ENTRY = path.join(REPO_ROOT, 'boards', 'espruino-common', 'boot.ts');
 export const DEFAULT_OUT_FILE = path.join(REPO_ROOT, 'firmware', 'dist', 'hood.js');
 
 /**
@@ -45,7 +47,7 @@ export const FIRMWARE_SOURCE_DIRS = ['firmware/src', 'shared/src', 'boards', 'ho
 );
 
 export interface BuildFirmwareOptions {
-  /** Entry module (default firmware/src/main.ts). */
+  /** Entry module (default boards/espruino-common/boot.ts). */
   entry?: string;
   /** Output file (default firmware/dist/hood.js). */
   outFile?: string;
@@ -86,9 +88,9 @@ export interface BuildFirmwareResult {
   shimmed: string[];
 }
 
-export class FirmwareBuildError extends Error {
+export class FirmwareBuildError extends HoodError<'build_failed'> {
   constructor(message: string) {
-    super(message);
+    super('build_failed', message);
     this.name = 'FirmwareBuildError';
   }
 }

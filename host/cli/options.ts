@@ -15,3 +15,9 @@ export function parseHostPort(v: string): { host: string; port: number } {
   if (port > 65535) throw new InvalidArgumentError('port out of range: ' + port);
   return { host: m[1].replace(/^\[|\]$/g, ''), port };
 }
+
+export function parsePositiveIntOption(v: string): number {
+  const n = parseIntOption(v);
+  if (n < 1) throw new InvalidArgumentError('expected a number of at least 1, got ' + v);
+  return n;
+}

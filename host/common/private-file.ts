@@ -3,11 +3,12 @@
  * no one but their owner can read or write them — the rule OpenSSH applies to private keys: a key
  * another local user could have read must be treated as disclosed, so refuse it rather than use it.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { HoodError } from './errors';
 
-export class FilePermissionError extends Error {
+export class FilePermissionError extends HoodError<'permissions_too_open'> {
   constructor(readonly path: string, readonly mode: number) {
-    super('permissions 0' + (mode & 0o777).toString(8).padStart(3, '0') + ' for ' + path + ' are too open; chmod 600 ' + path);
+    super('permissions_too_open', 'permissions 0' + (mode & 0o777).toString(8).padStart(3, '0') + ' for ' + path + ' are too open; chmod 600 ' + path);
     this.name = 'FilePermissionError';
   }
 }
@@ -15,11 +16,6 @@ export class FilePermissionError extends Error {
 function check(path: string, st: Stats): void {
   if (!st.isFile()) throw new Error(path + ' is not a regular file');
   if ((st.mode & 0o077) !== 0) throw new FilePermissionError(path, st.mode);
-}
-
-/** Throw FilePermissionError if `path` has any group or other permission bit. */
-export function assertPrivateFile(path: string): void {
-  check(path, statSync(path));
 }
 
 /** Read a secret file, checking the permissions of the very file descriptor that is read (no race with a swap). */

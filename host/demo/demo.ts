@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatMac } from '../../shared/src/tmpmac';
 import { isLocallyAdministered, isUnicast, parseMac } from '../../shared/src/tmpmac';
-import type { PdaEvent } from '../../boards/emu/emu-pda';
+import type { PdaEvent } from '../../boards/espruino-common/framing';
 import { ensureFirmware } from '../build/firmware';
 import { silentLogger, type Logger } from '../common/log';
 import { startMss } from '../mss/start';

@@ -2,7 +2,8 @@
  * Helpers to drive an emulated PDA against an MSS gateway (used by `hood demo`, `hood bench mss` and tests).
  */
 import { toHex } from '../../shared/src/bytes';
-import { EmuPda, type PdaEvent } from '../../boards/emu/emu-pda';
+import type { PdaEvent } from '../../boards/espruino-common/framing';
+import { EmuPda } from '../../boards/emu/emu-pda';
 import type { MssGateway } from '../mss/gateway';
 
 export interface BrokerAddress {

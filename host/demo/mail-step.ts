@@ -7,7 +7,8 @@
  *
  * On return the PDA is in its second session (when the drop-box step ran); the caller ends it.
  */
-import type { EmuPda, PdaEvent } from '../../boards/emu/emu-pda';
+import type { PdaEvent } from '../../boards/espruino-common/framing';
+import type { EmuPda } from '../../boards/emu/emu-pda';
 import type { MailService } from '../mail/service';
 import { readMaildir } from '../mail/maildir';
 import type { MssGateway } from '../mss/gateway';

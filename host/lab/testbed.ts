@@ -1,5 +1,5 @@
 /**
- * The network-namespace testbed (issue 6): one `air` namespace holding a Linux bridge — the shared
+ * The network-namespace testbed: one `air` namespace holding a Linux bridge — the shared
  * medium, sniffed with dumpcap — one `mss` namespace running dnsmasq (short DHCP leases) and the MSS
  * gateway with its embedded broker, and N `pdaK` namespaces, each with one emulated PDA process running
  * the real firmware bundle on the netns board. Each PDA's veth starts with a fixed, globally
@@ -15,7 +15,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseEventLine } from '../board/framing';
+import type { PdaEvent } from '../../boards/espruino-common/framing';
+import { PdaEventLog } from '../../boards/node/events';
 import { execTool } from '../../boards/netns/exec';
 import type { LeakKind } from '../../boards/netns/leaks';
 import { addBridge, addNamespace, addStation, killNamespacePids, listNamespaces, listNamespacesSync, nsSysctl, deleteNamespace } from './netns';
@@ -48,16 +49,13 @@ export interface TestbedOptions {
   onPrefix?: (prefix: string) => void;
 }
 
-export type PdaEvent = { ev: string; [k: string]: any };
-
 /** The burned-in (globally administered, unicast) MAC of PDA `i`: Espressif's OUI, fixed per index. */
 export function burnedInMac(i: number): string {
   return '24:0a:c4:1a:b0:' + (i + 1).toString(16).padStart(2, '0');
 }
 
 export class LabPda {
-  readonly events: PdaEvent[] = [];
-  private waiters: { pred: (e: PdaEvent) => boolean; resolve: (e: PdaEvent) => void }[] = [];
+  private log = new PdaEventLog();
   proc!: LabProc;
 
   constructor(
@@ -67,16 +65,13 @@ export class LabPda {
     readonly leaks: LeakKind[],
   ) {}
 
+  /** Every event so far, in order. */
+  get events(): PdaEvent[] {
+    return this.log.events;
+  }
+
   onLine(l: string): void {
-    const e = parseEventLine(l) as PdaEvent | null;
-    if (!e) return;
-    this.events.push(e);
-    for (const w of this.waiters.slice()) {
-      if (w.pred(e)) {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve(e);
-      }
-    }
+    this.log.line(l);
   }
 
   cmd(c: Record<string, unknown>): void {
@@ -85,16 +80,7 @@ export class LabPda {
 
   /** First event after index `since` matching `pred`. */
   waitFor(pred: (e: PdaEvent) => boolean, timeoutMs: number, since: number): Promise<PdaEvent> {
-    const seen = this.events.slice(since).find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const w = { pred, resolve: (e: PdaEvent) => (clearTimeout(t), resolve(e)) };
-      const t = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        reject(new Error('pda' + this.index + ': timed out; last events ' + JSON.stringify(this.events.slice(-4)) + '; ' + this.proc.tail()));
-      }, timeoutMs);
-      this.waiters.push(w);
-    });
+    return this.log.waitFor(pred, timeoutMs, since, () => 'pda' + this.index + ': timed out; last events ' + JSON.stringify(this.events.slice(-4)) + '; ' + this.proc.tail());
   }
 }
 
@@ -225,7 +211,7 @@ export class Testbed {
 
     await Promise.all(
       this.pdas.map(async (p) => {
-        const args = ['--import', 'tsx', join(ROOT, 'boards/netns/pda-main.ts'), '--iface', 'eth0', '--bundle', bundle];
+        const args = ['--import', 'tsx', join(ROOT, 'host/lab/pda-main.ts'), '--iface', 'eth0', '--bundle', bundle];
         for (const l of p.leaks) args.push('--leak', l);
         p.proc = this.spawn('pda' + p.index, p.ns, process.execPath, args, { stdin: true, onLine: (l) => p.onLine(l) });
         await p.waitFor((e) => e.ev === 'boot', 60_000, 0);

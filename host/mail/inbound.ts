@@ -9,13 +9,14 @@ import type { AddressInfo } from 'node:net';
 import { DecodeError } from '../../shared/src/bytes';
 import type { Logger } from '../common/log';
 import { extractAge } from './mime';
+import { SmtpError } from './smtp-error';
 
 const TMPID = /^[a-z2-7]{1,32}$/;
 
 export interface InboundRouter {
   /** Is there a live session or a drop box for this TmpId? */
   known(tmpId: string): boolean;
-  /** Deliver or store; returns what happened, or throws an Error with responseCode. */
+  /** Deliver or store; returns what happened, or throws an SmtpError. */
   route(tmpId: string, age: Uint8Array): 'delivered' | 'stored';
 }
 
@@ -23,10 +24,6 @@ export interface InboundServer {
   host: string;
   port: number;
   close(): Promise<void>;
-}
-
-function smtpError(code: number, text: string): Error {
-  return Object.assign(new Error(text), { responseCode: code });
 }
 
 export async function startInbound(opts: {
@@ -43,9 +40,9 @@ export async function startInbound(opts: {
   const tmpIdOf = (addr: SMTPServerAddress): string | Error => {
     const a = String(addr.address || '').toLowerCase();
     const at = a.lastIndexOf('@');
-    if (at <= 0 || a.slice(at + 1) !== domain) return smtpError(550, '5.7.1 relaying denied: only <TmpId>@' + domain + ' is served here');
+    if (at <= 0 || a.slice(at + 1) !== domain) return new SmtpError(550, '5.7.1 relaying denied: only <TmpId>@' + domain + ' is served here');
     const local = a.slice(0, at);
-    if (!TMPID.test(local)) return smtpError(550, '5.1.1 no such TmpId');
+    if (!TMPID.test(local)) return new SmtpError(550, '5.1.1 no such TmpId');
     return local;
   };
   const server = new SMTPServer({
@@ -60,7 +57,7 @@ export async function startInbound(opts: {
     onRcptTo(addr: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void) {
       if (session.envelope.rcptTo.length >= 1) {
         opts.count('smtp_too_many_rcpt');
-        return cb(smtpError(452, '4.5.3 one TmpId per message'));
+        return cb(new SmtpError(452, '4.5.3 one TmpId per message'));
       }
       const t = tmpIdOf(addr);
       if (t instanceof Error) {
@@ -69,7 +66,7 @@ export async function startInbound(opts: {
       }
       if (!opts.router.known(t)) {
         opts.count('smtp_unknown_tmpid');
-        return cb(smtpError(550, '5.1.1 unknown or expired TmpId'));
+        return cb(new SmtpError(550, '5.1.1 unknown or expired TmpId'));
       }
       cb();
     },
@@ -83,10 +80,10 @@ export async function startInbound(opts: {
       stream.on('end', () => {
         if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || n > opts.maxSmtpBytes) {
           opts.count('smtp_too_large');
-          return cb(smtpError(552, '5.3.4 message exceeds ' + opts.maxSmtpBytes + ' bytes'));
+          return cb(new SmtpError(552, '5.3.4 message exceeds ' + opts.maxSmtpBytes + ' bytes'));
         }
         const rcpt = session.envelope.rcptTo[0];
-        const t = rcpt ? tmpIdOf(rcpt) : smtpError(503, '5.5.1 no recipient');
+        const t = rcpt ? tmpIdOf(rcpt) : new SmtpError(503, '5.5.1 no recipient');
         if (t instanceof Error) return cb(t);
         try {
           const parsed = extractAge(Buffer.concat(chunks), opts.maxAgeBytes);
@@ -96,12 +93,11 @@ export async function startInbound(opts: {
         } catch (e) {
           if (e instanceof DecodeError) {
             opts.count('smtp_' + e.reason);
-            return cb(smtpError(554, '5.6.0 refused: ' + e.message));
+            return cb(new SmtpError(554, '5.6.0 refused: ' + e.message));
           }
-          const code = (e as { responseCode?: number }).responseCode;
-          if (code) return cb(e as Error);
+          if (e instanceof SmtpError) return cb(e);
           opts.log.error({ event: 'smtp_route_error', err: (e as Error).message }, 'reply routing failed');
-          cb(smtpError(451, '4.3.0 temporary failure'));
+          cb(new SmtpError(451, '4.3.0 temporary failure'));
         }
       });
     },

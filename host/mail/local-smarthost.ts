@@ -7,6 +7,7 @@ import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../common/log';
 import { deliverToMaildir, ensureMaildir } from './maildir';
+import { SmtpError } from './smtp-error';
 
 export interface LocalSmarthost {
   host: string;
@@ -32,7 +33,7 @@ export async function startLocalSmarthost(opts: { maildir: string; host?: string
       });
       stream.on('end', () => {
         if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded || n > opts.maxBytes) {
-          const err = Object.assign(new Error('552 5.3.4 message too large'), { responseCode: 552 });
+          const err = new SmtpError(552, '552 5.3.4 message too large');
           return cb(err);
         }
         const name = deliverToMaildir(opts.maildir, Buffer.concat(chunks));

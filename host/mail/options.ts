@@ -1,6 +1,5 @@
 /**
- * Build the MSS mail service from `hood mss` / `hood demo` options (the lead wires these into the
- * commands). Strings as they come from the command line: "host:port" for endpoints.
+ * Build the MSS mail service from `hood mss` / `hood demo` options (host/mss/start.ts). Strings as they come from the command line: "host:port" for endpoints.
  */
 import { resolve } from 'node:path';
 import type { Logger } from '../common/log';

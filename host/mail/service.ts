@@ -43,6 +43,7 @@ import type { MssCore, Service, ServiceContext } from '../mss/core';
 import { DropBox } from './dropbox';
 import { startInbound, type InboundServer } from './inbound';
 import { startLocalSmarthost, type LocalSmarthost } from './local-smarthost';
+import { SmtpError } from './smtp-error';
 
 export interface Smarthost {
   host: string;
@@ -380,9 +381,9 @@ export class MailService {
       this.stats.stored++;
       return 'stored';
     }
-    if (r === 'box_full') throw Object.assign(new Error('4.2.2 drop box full'), { responseCode: 452 });
+    if (r === 'box_full') throw new SmtpError(452, '4.2.2 drop box full');
     if (r === 'too_large') throw new DecodeError('too_large', 'reply too large for the drop box');
-    throw Object.assign(new Error('5.1.1 unknown or expired TmpId'), { responseCode: 550 });
+    throw new SmtpError(550, '5.1.1 unknown or expired TmpId');
   }
 
   async stop(): Promise<void> {

@@ -52,7 +52,7 @@ export interface MssConfig {
   idleTimeoutSec: number;
   maxSessionSec: number;
   maxSessions: number;
-  /** Extra beacon extensions (price, mints, mail domain: later issues). */
+  /** Extra beacon extensions (price and mint: host/pay/setup.ts; mail domain: host/mail/service.ts). */
   extensions: BeaconExtension[];
 }
 
@@ -72,8 +72,40 @@ export interface ServiceContext {
   reply(channel: number, payload: Uint8Array): void;
 }
 
+/**
+ * A handler of one DATA channel of the MSS (payment, mail, echo). `MssCore.addService` plugs it in;
+ * the core then hands it every DATA message on its channel in an admitted session, already
+ * decrypted and replay-checked (docs/protocol.md §7.3), with a context that answers on the
+ * same session. A service never sees a TmpMAC, a key or an MQTT topic, and keeps per-session state in
+ * `ctx.state` or under `ctx.tmpId` (released in `onEnd`). The optional hooks let a service gate the
+ * other channels (payment before mail), end sessions on its own clock, and tell admission under load
+ * which sessions have settled (§7.6).
+ *
+ * @example
+ * ```ts
+ * const echo: Service = {
+ *   channel: CHANNEL_ECHO,
+ *   onData(ctx, payload) {
+ *     ctx.reply(CHANNEL_ECHO, payload);
+ *   },
+ * };
+ * core.addService(echo);
+ *
+ * // a service that gates every other channel until the session has sent something here
+ * const gate: Service = {
+ *   channel: 9,
+ *   onData(ctx) {
+ *     ctx.state.open = true;
+ *   },
+ *   allows: (ctx, channel) => channel === 9 || ctx.state.open === true,
+ *   settled: (ctx) => ctx.state.open === true,
+ * };
+ * ```
+ */
 export interface Service {
+  /** The DATA channel this service answers (one service per channel). */
   channel: number;
+  /** One DATA message on `channel`, decrypted and replay-checked. */
   onData(ctx: ServiceContext, payload: Uint8Array): void;
   /** Called when a session is admitted. */
   onStart?(ctx: ServiceContext): void;

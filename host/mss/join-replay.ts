@@ -1,5 +1,5 @@
 /**
- * Replay protection for JOIN (docs/protocol.md §5.1). A JOIN echoes the beacon nonce of the beacon it
+ * Replay protection for JOIN (docs/protocol.md §5). A JOIN echoes the beacon nonce of the beacon it
  * answers; the MSS accepts only the current and the previous beacon nonce, and remembers, per beacon
  * nonce, the ephemeral keys of JOINs it has processed. A replayed JOIN (same epk) is ignored silently,
  * before it can look like a K_BD collision. Memory is bounded: entries die with their beacon nonce,

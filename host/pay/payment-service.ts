@@ -21,7 +21,7 @@ import { decodePay, encodePaid, leastAmount, sumAmounts, type PriceExt } from '.
 import type { Logger } from '../common/log';
 import type { Service, ServiceContext } from '../mss/core';
 import { encodeToken } from '../wallet/token';
-import type { ReceiveResult } from '../wallet/mss-wallet';
+import type { ReceiveResult } from './till';
 
 /** What the service needs of the MSS's wallet (MssWallet in production). */
 export interface Till {

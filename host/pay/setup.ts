@@ -11,7 +11,7 @@ import type { BeaconExtension } from '../../shared/src/protocol/beacon';
 import { encodeMintExt, encodePriceExt, type PriceExt } from '../../shared/src/pay/codec';
 import type { Logger } from '../common/log';
 import { spawnBank, type EmbeddedBank } from '../bank/embedded';
-import { MssWallet } from '../wallet/mss-wallet';
+import { MssWallet } from './till';
 import { PaymentService } from './payment-service';
 
 export interface PaymentSetupOptions {

@@ -1,10 +1,11 @@
 /**
- * BankClient: the API the MSS (and tools) use to talk to Clare's bank. Wraps the HTTP calls and
- * adds the two high-level operations that need blinding: `swap(proofs)` returns fresh proofs of
- * the same total (DLEQ-checked against keys pinned at first use), `checkState(proofs)` the NUT-07
- * state of each proof.
+ * BankClient: a client of Clare's bank that keeps nothing on disk — the HTTP calls plus the two
+ * operations that need blinding: `swap(proofs)` returns fresh proofs of the same total (NUT-03,
+ * DLEQ-checked against keys pinned in memory at first use), `checkState(proofs)` the NUT-07 state of
+ * each proof. For probes and tests; the MSS's till and Bob's wallet use `Wallet`, which records
+ * every request before it is sent so a crash loses no e-cash.
  */
-import { pointHex, secretToY } from '../bank/cashu/bdhke';
+import { pointHex, secretToY } from '../cashu/bdhke';
 import { finishProofs, prepareOutputs, splitAmount, wireOutputs } from './blinding';
 import { HttpBank } from './client';
 import { KeyRing, type Pins } from './keyring';

@@ -7,8 +7,8 @@
  * (same outputs -> same signatures) lets it finish the proofs instead of losing the money.
  */
 import { randomBytes } from 'node:crypto';
-import { N, blind, bytesToScalar, parsePoint, pointHex, scalarHex, unblind } from '../bank/cashu/bdhke';
-import { dleqVerify } from '../bank/cashu/dleq';
+import { N, blind, bytesToScalar, parsePoint, pointHex, scalarHex, unblind } from '../cashu/bdhke';
+import { dleqVerify } from '../cashu/dleq';
 import { fromHex } from '../../shared/src/bytes';
 import type { WireOutput, WireSignature } from './client';
 import type { WalletKeyset } from './keyring';

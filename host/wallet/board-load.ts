@@ -1,5 +1,5 @@
 /**
- * `hood wallet load`: move coins from the laptop wallet onto a PDA board (issue 5). The proofs leave
+ * `hood wallet load`: move coins from the laptop wallet onto a PDA board. The proofs leave
  * the spendable set first and are journaled as "moving" (with the token, so nothing can be lost);
  * the board stages them, confirms their hash, commits (host/board/wallet-load.ts, two phases per
  * batch); only coins the board confirmed are recorded "on-board". Coins of a batch the board never

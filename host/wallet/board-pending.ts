@@ -9,7 +9,7 @@
  * the secrets because it exported those coins, so it computes Y = hash_to_curve(secret) itself.
  * The bank's answer is matched by Y, never by position.
  */
-import { pointHex, secretToY } from '../bank/cashu/bdhke';
+import { pointHex, secretToY } from '../cashu/bdhke';
 import { BoardError, type BoardLink } from '../board/link';
 import { decodeToken } from './token';
 import type { Wallet } from './wallet';

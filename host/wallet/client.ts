@@ -1,16 +1,22 @@
 /**
  * HTTP client of Clare's bank (NUT-01..07 and the "account" method). Thin: JSON in, JSON out,
- * bounded by a timeout; a refusal becomes BankHttpError with the mint's NUT error code. The
- * high-level `swap(proofs)` (blinding, DLEQ checks) lives in ops.ts so the PDA-facing code stays
- * small; BankClient re-exposes it for the MSS.
+ * bounded by a timeout; a refusal becomes BankHttpError with the mint's NUT error code. Blinding
+ * and DLEQ checks are not here: `Wallet` (wallet.ts) and `BankClient` (bank-client.ts) add them.
  */
+import { HoodError } from '../common/errors';
+import { errorReason } from '../cashu/errors';
 import type { Proof, ProofState } from './types';
 
-export class BankHttpError extends Error {
+/**
+ * The bank said no, or answered something unreadable. `code` is the mint's NUT error code (0 when it
+ * sent none); `reason` names that code (host/cashu/errors.ts), or is `http_<status>` for a refusal
+ * without one and `malformed_answer` for an unreadable success.
+ */
+export class BankHttpError extends HoodError {
   readonly status: number;
   readonly code: number;
   constructor(status: number, code: number, detail: string) {
-    super(detail);
+    super(code ? errorReason(code) : status >= 200 && status < 300 ? 'malformed_answer' : 'http_' + status, detail);
     this.name = 'BankHttpError';
     this.status = status;
     this.code = code;

@@ -6,8 +6,8 @@
  * Together with NUT-12 DLEQ checks on every signature (ops.ts) this detects a mint that tags
  * coins per user by signing with keys it does not publish to everyone.
  */
-import { Point } from '../bank/cashu/bdhke';
-import { isKeyAmount, keysetIdV1 } from '../bank/cashu/keyset';
+import { Point } from '../cashu/bdhke';
+import { isKeyAmount, keysetIdV1 } from '../cashu/keyset';
 import type { HttpBank, WireKeyset } from './client';
 import { WalletError } from './types';
 

@@ -4,7 +4,7 @@
  * bounds the input and validates every decoded field before the rest of the wallet sees it.
  */
 import { getDecodedToken, getEncodedToken, getEncodedTokenV4 } from '@cashu/cashu-ts';
-import { KEYSET_ID_RE, isKeyAmount } from '../bank/cashu/keyset';
+import { KEYSET_ID_RE, isKeyAmount } from '../cashu/keyset';
 import { WalletError, type Proof } from './types';
 
 export const MAX_TOKEN_CHARS = 64 * 1024;

@@ -1,3 +1,5 @@
+import { HoodError } from '../common/errors';
+
 /** NUT-00 Proof as a wallet stores it; `dleq` carries NUT-12 (e, s, r) for offline checks by receivers. */
 export interface Proof {
   amount: number;
@@ -22,12 +24,10 @@ export type WalletFailure =
   | 'bank_refused'
   | 'bank_unreachable';
 
-export class WalletError extends Error {
-  readonly reason: WalletFailure;
-  constructor(reason: WalletFailure, detail?: string) {
-    super(detail ? reason + ': ' + detail : reason);
+export class WalletError extends HoodError<WalletFailure> {
+  constructor(reason: WalletFailure, detail?: string, options?: { cause?: unknown }) {
+    super(reason, detail ? reason + ': ' + detail : reason, options);
     this.name = 'WalletError';
-    this.reason = reason;
   }
 }
 

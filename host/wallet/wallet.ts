@@ -16,26 +16,23 @@ import { KeyRing } from './keyring';
 import { WalletStore, type PendingOp, type StoredProof } from './store';
 import { decodeToken, encodeToken } from './token';
 import { WalletError, sumProofs, type Proof } from './types';
-import { dleqVerifyProof } from '../bank/cashu/dleq';
-import { parsePoint, pointHex, secretToY } from '../bank/cashu/bdhke';
+import { dleqVerifyProof } from '../cashu/dleq';
+import { parsePoint, pointHex, secretToY } from '../cashu/bdhke';
+import { ErrorCode } from '../cashu/errors';
 
 export const WALLET_FILE = 'wallet.json';
 
-/** NUT error codes we translate into wallet failures. */
-const SPENT = 11001;
-const VERIFY_FAILED = 10001;
-const KEYSET_UNKNOWN = 12001;
-
+/** The wallet's reading of a failed bank call: the NUT error code, else transient or refused. */
 function bankFailure(e: unknown): WalletError {
   if (e instanceof WalletError) return e;
   if (e instanceof BankHttpError) {
-    if (e.code === SPENT) return new WalletError('already_spent', e.message);
-    if (e.code === VERIFY_FAILED) return new WalletError('invalid_proof', e.message);
-    if (e.code === KEYSET_UNKNOWN) return new WalletError('unknown_keyset', e.message);
-    if (e.status >= 500) return new WalletError('bank_unreachable', e.message);
-    return new WalletError('bank_refused', e.message);
+    if (e.code === ErrorCode.PROOFS_ALREADY_SPENT) return new WalletError('already_spent', e.message, { cause: e });
+    if (e.code === ErrorCode.PROOF_VERIFICATION_FAILED) return new WalletError('invalid_proof', e.message, { cause: e });
+    if (e.code === ErrorCode.KEYSET_UNKNOWN) return new WalletError('unknown_keyset', e.message, { cause: e });
+    if (e.status >= 500) return new WalletError('bank_unreachable', e.message, { cause: e });
+    return new WalletError('bank_refused', e.message, { cause: e });
   }
-  return new WalletError('bank_unreachable', (e as Error).message);
+  return new WalletError('bank_unreachable', (e as Error).message, { cause: e });
 }
 
 /** Definitive refusal (the request will never succeed) vs. transient (resend later). */
@@ -123,7 +120,7 @@ export class Wallet {
           s.pending = s.pending.filter((p) => p.id !== op.id);
         });
         // Our own inputs (withdraw/export swaps) that the mint did not take stay ours.
-        if (op.kind !== 'mint' && op.inputs && !(e instanceof BankHttpError && e.code === SPENT)) await this.restoreUnspent(op);
+        if (op.kind !== 'mint' && op.inputs && !(e instanceof BankHttpError && e.code === ErrorCode.PROOFS_ALREADY_SPENT)) await this.restoreUnspent(op);
       }
       throw bankFailure(e);
     }

@@ -1,4 +1,4 @@
-/** RFC 4648 §6 base32, lower case, no padding: TmpIds must be valid e-mail local parts (issue 4). */
+/** RFC 4648 §6 base32, lower case, no padding: TmpIds must be valid e-mail local parts (docs/mail.md). */
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
 
 export function base32Encode(b: Uint8Array): string {

@@ -2,12 +2,12 @@
  * Interoperability: @cashu/cashu-ts 2.5 (a client nobody here wrote) against `hood bank` over real
  * HTTP. cashu-ts hard-codes the bolt11 paths for mint/melt, so its requests to /v1/mint/bolt11
  * are pointed at our /v1/mint/account (its customRequest hook); the quote is paid by debiting
- * Bob's account with our own client, exactly as the issue describes.
+ * Bob's account with our own client (docs/bank.md, method "account").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CashuMint, CashuWallet, getEncodedTokenV4, hasValidDleq, type Proof } from '@cashu/cashu-ts';
 import { HttpBank } from '../../host/wallet/client';
-import { MssWallet } from '../../host/wallet/mss-wallet';
+import { MssWallet } from '../../host/pay/till';
 import { Wallet } from '../../host/wallet/wallet';
 import { startTestBank, tempDir, type TestBank, cleanupTempDirs } from './helpers';
 

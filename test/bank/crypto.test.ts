@@ -1,8 +1,8 @@
 /** NUT-00 / NUT-02 / NUT-12 against the published test vectors (cashubtc/nuts tests/*.md). */
 import { describe, expect, it } from 'vitest';
-import { Point, blind, hashToCurve, parsePoint, pointHex, signBlinded, unblind, verifyProof } from '../../host/bank/cashu/bdhke';
-import { dleqProve, dleqVerify, dleqVerifyProof, hashE } from '../../host/bank/cashu/dleq';
-import { deriveKeyset, keysetIdV1 } from '../../host/bank/cashu/keyset';
+import { Point, blind, hashToCurve, parsePoint, pointHex, signBlinded, unblind, verifyProof } from '../../host/cashu/bdhke';
+import { dleqProve, dleqVerify, dleqVerifyProof, hashE } from '../../host/cashu/dleq';
+import { deriveKeyset, keysetIdV1 } from '../../host/cashu/keyset';
 import { fromHex, toHex } from '../../shared/src/bytes';
 
 describe('NUT-00 hash_to_curve', () => {

@@ -3,7 +3,7 @@
  * other is refused as already spent and holds nothing. 100 rounds, each with a fresh token.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MssWallet } from '../../host/wallet/mss-wallet';
+import { MssWallet } from '../../host/pay/till';
 import { Wallet } from '../../host/wallet/wallet';
 import { BankClient } from '../../host/wallet/bank-client';
 import { finishProofs, prepareOutputs, wireOutputs } from '../../host/wallet/blinding';

@@ -15,7 +15,7 @@ import { silentLogger } from '../../host/common/log';
 import { prepareOutputs } from '../../host/wallet/blinding';
 import { HttpBank } from '../../host/wallet/client';
 import { checkKeyset } from '../../host/wallet/keyring';
-import { MssWallet } from '../../host/wallet/mss-wallet';
+import { MssWallet } from '../../host/pay/till';
 import { Wallet } from '../../host/wallet/wallet';
 import { startTestBank, tempDir, type TestBank, cleanupTempDirs } from './helpers';
 import { BoardError, BoardLink } from '../../host/board/link';
@@ -206,24 +206,24 @@ describe('CLI commands', () => {
 
   it('account create prints a token once; credit, withdraw, balance, export and audit work end to end', async () => {
     const bankDir = tempDir('cli-bank');
-    const created = JSON.parse(await run(['bank', 'account', 'create', '--name', 'carol', '--data-dir', bankDir]));
+    const created = JSON.parse(await run(['bank', 'account', 'create', '--name', 'carol', '--data-dir', bankDir, '--json']));
     expect(created.token).toMatch(/^hoodacct_[0-9a-f]{16}_/);
-    expect(JSON.parse(await run(['bank', 'account', 'credit', '--name', 'carol', '--amount', '50', '--data-dir', bankDir]))).toEqual({ name: 'carol', balance: 50 });
+    expect(JSON.parse(await run(['bank', 'account', 'credit', '--name', 'carol', '--amount', '50', '--data-dir', bankDir, '--json']))).toEqual({ name: 'carol', balance: 50 });
     const running = await startBank({ dataDir: bankDir, port: 0, log: silentLogger() });
     try {
       const wdir = tempDir('cli-w');
       vi.stubEnv('HOOD_ACCOUNT_TOKEN', created.token); // never on the command line
-      const w = JSON.parse(await run(['wallet', 'withdraw', '--amount', '20', '--bank', running.url, '--data-dir', wdir]));
+      const w = JSON.parse(await run(['wallet', 'withdraw', '--amount', '20', '--bank', running.url, '--data-dir', wdir, '--json']));
       vi.unstubAllEnvs();
       expect(w).toMatchObject({ withdrawn: 20, balance: 20 });
-      expect(JSON.parse(await run(['wallet', 'balance', '--data-dir', wdir]))).toMatchObject({ balance: 20, pending: 0 });
+      expect(JSON.parse(await run(['wallet', 'balance', '--data-dir', wdir, '--json']))).toMatchObject({ balance: 20, pending: 0 });
       const token = (await run(['wallet', 'export', '--amount', '5', '--bank', running.url, '--data-dir', wdir])).trim();
       expect(getDecodedToken(token).proofs.reduce((s, p) => s + p.amount, 0)).toBe(5);
-      expect(JSON.parse(await run(['wallet', 'balance', '--data-dir', wdir])).balance).toBe(15);
+      expect(JSON.parse(await run(['wallet', 'balance', '--data-dir', wdir, '--json'])).balance).toBe(15);
     } finally {
       await running.close();
     }
-    const audit = JSON.parse(await run(['bank', 'audit', '--data-dir', bankDir]));
+    const audit = JSON.parse(await run(['bank', 'audit', '--data-dir', bankDir, '--json']));
     // export of 5 from proofs 16+4 swapped both (20 in, 5 + 15 out)
     expect(audit).toMatchObject({ ok: true, issued: 40, spent: 20, outstanding: 20, deposits: 50, accountsTotal: 30 });
   });

@@ -60,7 +60,7 @@ describe('hood bench firmware', () => {
     expect(r.interpreter.version).toMatch(/^2v\d+/);
     expect(r.x25519.ours.ms).toBeGreaterThan(0);
     expect(r.x25519.tweetnacl.ms).toBeGreaterThan(0);
-    // The target, 3x, on CPU time (wall time on this shared 2-core machine swings by 2x
+    // The target, 3x (docs/crypto-speed.md), on CPU time (wall time on this shared 2-core machine swings by 2x
     // with other jobs; a load spike once made one call of ours take 8 s). Wall time must at least
     // show ours clearly ahead on the fastest run of each.
     expect(r.x25519.cpu.ratio).toBeGreaterThanOrEqual(3);

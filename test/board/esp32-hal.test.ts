@@ -74,7 +74,7 @@ function doubles(o: { withExt?: boolean; extThrows?: boolean; readbackBurnedIn?:
 
 let hood: any;
 beforeAll(async () => {
-  await import('../../firmware/src/main');
+  await import('../../boards/espruino-common/boot');
   hood = (globalThis as any).hood;
 });
 afterEach(() => {

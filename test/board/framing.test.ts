@@ -1,6 +1,6 @@
 /** Console framing: commands survive any JSON content; events are found in REPL noise; noise is never an event. */
 import { describe, expect, it } from 'vitest';
-import { decodeCommandLine, encodeCommand, LineSplitter, MAX_LINE, parseEventLine } from '../../host/board/framing';
+import { decodeCommandLine, encodeCommand, LineSplitter, MAX_LINE, parseEventLine } from '../../boards/espruino-common/framing';
 
 describe('console framing', () => {
   it('frames a command as one 7-bit DLE line that decodes to the same JSON', () => {

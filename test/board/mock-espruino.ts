@@ -8,7 +8,7 @@
 import vm from 'node:vm';
 import { crc32 } from 'node:zlib';
 import { SerialPortMock } from 'serialport';
-import { decodeCommandLine, LineSplitter } from '../../host/board/framing';
+import { decodeCommandLine, LineSplitter } from '../../boards/espruino-common/framing';
 import { openSerial } from '../../host/board/transports/serial';
 
 export type Handler = (cmd: any, reply: (ev: Record<string, unknown>) => void) => void;

@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import type { BoardLink } from '../../host/board/link';
 import { ackLoads, boardTxState, loadProofsToBoard, resolveLoad, type BoardProof } from '../../host/board/wallet-load';
-import type { BoardEvent } from '../../host/board/framing';
+import type { PdaEvent } from '../../boards/espruino-common/framing';
 
 export const testProof = (i: number, tag = 'p'): BoardProof => ({
   amount: 1 << (i % 10),
@@ -20,7 +20,7 @@ export async function balance(link: BoardLink): Promise<{ spendable: number; pro
   return { spendable: e.spendable, proofs: e.proofs };
 }
 
-export async function scenarioStatus(link: BoardLink): Promise<BoardEvent> {
+export async function scenarioStatus(link: BoardLink): Promise<PdaEvent> {
   const r = await link.request({ cmd: 'status' });
   expect(r.ok).toBe(true);
   const s = r.events.find((e) => e.ev === 'status')!;

@@ -186,8 +186,8 @@ describe('firmwareIsStale / ensureFirmware', () => {
 
 describe('the real firmware entry', () => {
   it(existsSync(DEFAULT_ENTRY)
-    ? 'firmware/src/main.ts builds into a bundle Espruino can run, within the size budget'
-    : 'without firmware/src/main.ts the build says so', async () => {
+    ? 'boards/espruino-common/boot.ts (firmware + board selection) builds into a bundle Espruino can run, within the size budget'
+    : 'without the bundle entry the build says so', async () => {
     if (!existsSync(DEFAULT_ENTRY)) {
       await expect(buildFirmware({ outFile: path.join(dir, 'real.js') })).rejects.toThrow(/firmware entry not found/);
       return;

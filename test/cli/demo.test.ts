@@ -37,7 +37,7 @@ describe('hood demo --json', () => {
       expect(r.macsOnAir).toContain(r.tmpMac);
       for (const m of r.macsOnAir) expect(isLocallyAdministered(parseMac(m)) && isUnicast(parseMac(m))).toBe(true);
       expect(r.macsOnAir).not.toContain(r.burnedInMac);
-      // Step 4 and steps 5-7 with the drop box (issues 3 and 4).
+      // Step 4 (payment) and steps 5-7 with the drop box (paper §6.2).
       expect(r.paid).toBe(true);
       expect(r.amount).toBeGreaterThan(0);
       expect(r.sent).toBe(true);

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEventLine } from '../../host/board/framing';
+import { parseEventLine } from '../../boards/espruino-common/framing';
 import { brokerAddress } from '../../host/demo/emu-session';
 import { toHex } from '../../shared/src/bytes';
 import { parseMac } from '../../shared/src/tmpmac';
@@ -30,7 +30,7 @@ let hood: any;
 
 beforeAll(async () => {
   g = await startGateway();
-  await import('../../firmware/src/main');
+  await import('../../boards/espruino-common/boot');
   hood = (globalThis as any).hood;
 });
 afterAll(async () => {

@@ -1,10 +1,13 @@
 /**
- * Test-only implementations of the board's Net and Clock (firmware/src/board.ts) on node:net and
- * real timers, so the firmware MQTT client runs unchanged against real brokers. The Net records
- * every chunk written and received so tests can see what went over the wire.
+ * The board's Net and Clock for tests that run the firmware MQTT client directly against real brokers:
+ * the Node board adapter (boards/node) every Node board uses, with a tap on the Net that records every
+ * chunk written and received so tests can see what went over the wire.
  */
 import net from 'node:net';
-import type { Clock, Net, Socket, SocketHandlers } from '../../firmware/src/board';
+import type { Net, Socket, SocketHandlers } from '../../firmware/src/board';
+import { NodeSockets } from '../../boards/node/sockets';
+
+export { NodeClock } from '../../boards/node/clock';
 
 export interface Tap {
   written: Uint8Array[];
@@ -13,77 +16,30 @@ export interface Tap {
 
 export class NodeNet implements Net {
   readonly tap: Tap = { written: [], received: [] };
-  /** Sockets still open, so a test can tear them down. */
-  readonly open = new Set<net.Socket>();
+  private readonly sockets = new NodeSockets();
 
   connect(host: string, port: number, handlers: SocketHandlers): Socket {
-    const s = net.connect({ host, port });
-    let closed = false;
-    let error: string | undefined;
-    this.open.add(s);
-    s.on('connect', () => handlers.onConnect());
-    s.on('data', (buf: Buffer) => {
-      const copy = new Uint8Array(buf); // a copy: the firmware may wipe what it is given
-      this.tap.received.push(copy.slice());
-      handlers.onData(copy);
-    });
-    s.on('error', (e: Error) => {
-      error = error || e.message;
-    });
-    s.on('close', () => {
-      this.open.delete(s);
-      if (closed) return;
-      closed = true;
-      handlers.onClose(error);
-    });
     const tap = this.tap;
+    const s = this.sockets.connect(host, port, {
+      onConnect: () => handlers.onConnect(),
+      onData: (d) => {
+        tap.received.push(d.slice());
+        handlers.onData(d);
+      },
+      onClose: (err) => handlers.onClose(err),
+    });
     return {
       write(data: Uint8Array): void {
         tap.written.push(data.slice());
         s.write(data);
       },
-      end(): void {
-        s.end();
-        // A peer that never closes its side must not keep the socket (and onClose) hanging.
-        setTimeout(() => s.destroy(), 500).unref();
-      },
+      end: () => s.end(),
     };
   }
 
+  /** Destroy every socket still open (end of a test). */
   destroyAll(): void {
-    for (const s of this.open) s.destroy();
-  }
-}
-
-export class NodeClock implements Clock {
-  private timers = new Map<number, NodeJS.Timeout>();
-  private next = 1;
-
-  now(): number {
-    return Date.now();
-  }
-
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.next++;
-    this.timers.set(
-      id,
-      setTimeout(() => {
-        this.timers.delete(id);
-        fn();
-      }, ms),
-    );
-    return id;
-  }
-
-  clearTimeout(id: number): void {
-    const t = this.timers.get(id);
-    if (t !== undefined) clearTimeout(t);
-    this.timers.delete(id);
-  }
-
-  /** Timers not yet fired or cleared (a closed client should leave none). */
-  get active(): number {
-    return this.timers.size;
+    this.sockets.destroyAll();
   }
 }
 

@@ -22,7 +22,6 @@ import {
   encodeUnsubscribe,
 } from '../../firmware/src/mqtt/packets';
 import type { Publish, Suback } from '../../firmware/src/mqtt/packets';
-import { randomClientId } from '../../firmware/src/mqtt/client-id';
 
 function rejects(bytes: Uint8Array | string, reason: string): void {
   const b = typeof bytes === 'string' ? fromHex(bytes.replace(/ /g, '')) : bytes;
@@ -350,30 +349,5 @@ describe('decodePacket: malformed packets are rejected with DecodeError', () => 
       }),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe('randomClientId', () => {
-  it('gives 23 characters of [0-9a-zA-Z] by default and the asked length otherwise', () => {
-    let k = 0;
-    const rng = (n: number) => {
-      const b = new Uint8Array(n);
-      for (let i = 0; i < n; i++) b[i] = k++ % 62;
-      return b;
-    };
-    expect(randomClientId(rng)).toBe('0123456789abcdefghijklm');
-    expect(randomClientId(rng, 5)).toMatch(/^[0-9a-zA-Z]{5}$/);
-    expect(() => randomClientId(rng, 0)).toThrow(/^mqtt: /);
-    expect(() => randomClientId(rng, 24)).toThrow(/^mqtt: /);
-  });
-
-  it('skips bytes 248..255 (no modulo bias) and gives up on an RNG that only returns those', () => {
-    const rng = (n: number) => {
-      const b = new Uint8Array(n);
-      for (let i = 0; i < n; i++) b[i] = i % 2 === 0 ? 248 + (i % 8) : 1;
-      return b;
-    };
-    expect(randomClientId(rng, 4)).toBe('1111');
-    expect(() => randomClientId((n) => new Uint8Array(n).fill(255))).toThrow(/broken/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Issue 6 on the wire: 3 PDAs x 3 anonymous sessions through the namespace testbed, captured on the
+ * Unlinkability on the wire: 3 PDAs x 3 anonymous sessions through the namespace testbed, captured on the
  * bridge, audited from the capture alone. Then the same audit must FAIL on deliberately leaky PDAs.
  */
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ import { countFrames, namespacesOf, requireLabHost, sourceMacs, tmpFile } from '
 /** `hood audit pcap ...` as a user runs it: exit code and stdout. */
 function hoodAudit(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const p = spawn(process.execPath, [resolve('bin/hood.js'), 'audit', 'pcap', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [resolve('bin/hood.js'), 'audit', 'pcap', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -28,7 +28,10 @@ import type { IncomingPacket, QoS } from './packets';
 export interface MqttClientOptions {
   host: string;
   port: number;
-  /** Use randomClientId() (client-id.ts) for a per-session identity. */
+  /**
+   * 1..23 characters of [0-9a-zA-Z], which every server must accept (MQTT 3.1.1 [MQTT-3.1.3-5]). An
+   * anonymous session passes a fresh random one so the id links nothing across sessions.
+   */
   clientId: string;
   /** §3.1.2.10; default 60, 0 turns keep-alive (and dead-peer detection) off. */
   keepaliveSec?: number;

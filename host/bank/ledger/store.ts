@@ -7,6 +7,7 @@
  * Double spending is prevented by the store, not by the caller: spent proofs are keyed by
  * Y = hash_to_curve(secret) under a UNIQUE constraint, blind signatures by B_.
  */
+import { HoodError } from '../../common/errors';
 
 export interface KeysetRow {
   id: string;
@@ -89,12 +90,14 @@ export type StoreRefusal =
   | 'account_exists'
   | 'too_many_quotes';
 
-export class StoreError extends Error {
-  readonly refusal: StoreRefusal;
+export class StoreError extends HoodError<StoreRefusal> {
   constructor(refusal: StoreRefusal, detail?: string) {
-    super(detail || refusal);
+    super(refusal, detail || refusal);
     this.name = 'StoreError';
-    this.refusal = refusal;
+  }
+  /** The refusal, by the ledger's name for it (the same as `reason`). */
+  get refusal(): StoreRefusal {
+    return this.reason;
   }
 }
 
@@ -104,6 +107,29 @@ export interface OpResult<T> {
   replay: boolean;
 }
 
+/**
+ * Where the bank's money lives: accounts, quotes, issued blind signatures and spent proofs. The mint
+ * does the cryptography and hands the store finished rows; each mutating call is one transaction
+ * that commits all of its rows or none, so a crash between two calls leaves the books balanced
+ * (`audit()`). The calls that pay, sign or spend are idempotent, keyed by quote id or operation
+ * key: the same key returns the first answer with `replay: true`, which is how a wallet that lost an
+ * answer gets it back. Refusals are `StoreError`s with a `StoreRefusal` reason, never
+ * partial writes. `SqliteLedgerStore` implements it on one SQLite file.
+ *
+ * @example
+ * ```ts
+ * const store: LedgerStore = new SqliteLedgerStore(join(dataDir, 'ledger.sqlite'));
+ * // NUT-03 swap: inputs are spent and outputs recorded together, or not at all
+ * try {
+ *   const r = await store.swap(opKey, [{ Y, amount: 8, keysetId }], signedOutputs, nowSec);
+ *   if (r.replay) log.info('same swap again: the first signatures are returned');
+ *   reply(r.value);
+ * } catch (e) {
+ *   if (e instanceof StoreError && e.reason === 'already_spent') refuse(ErrorCode.PROOFS_ALREADY_SPENT);
+ *   else throw e;
+ * }
+ * ```
+ */
 export interface LedgerStore {
   listKeysets(): Promise<KeysetRow[]>;
   /** Adds a keyset; with `makeOnlyActive` every other keyset of the unit is deactivated in the same transaction. */

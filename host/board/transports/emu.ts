@@ -5,7 +5,7 @@
  */
 import { EmuPda, type EmuPdaOptions } from '../../../boards/emu/emu-pda';
 import { EVENT_PREFIX } from '../../../firmware/src/event-prefix';
-import { decodeCommandLine, LineSplitter } from '../framing';
+import { decodeCommandLine, LineSplitter } from '../../../boards/espruino-common/framing';
 import type { Transport } from '../transport';
 
 export interface EmuTransport extends Transport {

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { auditPcap } from '../../audit/audit';
 import { normMac } from '../../audit/identifiers';
 import { parseIntOption } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
 
 function collect(v: string, prev: string[]): string[] {
   return prev.concat([v]);
@@ -24,16 +25,14 @@ function collectPort(v: string, prev: number[]): number[] {
 
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('privacy audits of what a PDA really sends');
-  audit
-    .command('pcap <file>')
+  jsonOption(audit.command('pcap <file>'))
     .description('report identifiers seen in more than one session or equal to a home identifier (exit 1 on any leak)')
     .option('--burned-in <mac>', 'a burned-in (home) MAC address; repeat for several PDAs', collectMac, [])
     .option('--home-id <id>', 'another home identifier (hostname, DHCP/MQTT client id, user name); repeatable', collect, [])
     .option('--mqtt-port <port>', 'TCP port of the MQTT broker (default 1883); repeatable', collectPort, [])
     .option('--allow-home', 'sessions carrying home identifiers are home-mode sessions (paper §2.4): allowed, but must not link to anonymous ones')
     .option('--out <file>', 'also write the JSON report to this file')
-    .option('--summary', 'print a short human summary instead of the JSON report')
-    .action(async (file: string, o: { burnedIn: string[]; homeId: string[]; mqttPort: number[]; allowHome?: boolean; out?: string; summary?: boolean }) => {
+    .action(async (file: string, o: JsonFlag & { burnedIn: string[]; homeId: string[]; mqttPort: number[]; allowHome?: boolean; out?: string }) => {
       let r;
       try {
         r = await auditPcap(file, { burnedIn: o.burnedIn, homeIds: o.homeId, mqttPorts: o.mqttPort, allowHome: !!o.allowHome });
@@ -42,17 +41,16 @@ export function registerAuditCommands(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const json = JSON.stringify(r, null, 2) + '\n';
-      if (o.out) writeFileSync(o.out, json);
-      if (o.summary) {
-        process.stdout.write(
-          `${r.packets} packets (${r.clientPackets} from clients), ${r.sessionCount} sessions (${r.homeSessions} home), ` +
-            `${r.identifiersChecked} distinct identifiers checked (${r.sightings} sightings), ${r.unattributed.frames} unattributed frames\n`,
-        );
-        for (const l of r.leaks) process.stdout.write(`LEAK ${l.reason} ${l.kind} ${l.value} sessions ${l.sessions.join(',')} frames ${l.frames.join(',')}: ${l.detail}\n`);
-        process.stdout.write(r.ok ? 'ok: no leaks\n' : `FAILED: ${r.leaks.length} leaks\n`);
-      } else process.stdout.write(json);
-      if (!o.summary) process.stderr.write(r.ok ? `ok: ${r.sessionCount} sessions, ${r.identifiersChecked} identifiers, no leaks\n` : `FAILED: ${r.leaks.length} leaks\n`);
+      if (o.out) writeFileSync(o.out, JSON.stringify(r, null, 2) + '\n');
+      printResult(
+        o,
+        r,
+        (x) =>
+          `${x.packets} packets (${x.clientPackets} from clients), ${x.sessionCount} sessions (${x.homeSessions} home), ` +
+          `${x.identifiersChecked} distinct identifiers checked (${x.sightings} sightings), ${x.unattributed.frames} unattributed frames\n` +
+          x.leaks.map((l) => `LEAK ${l.reason} ${l.kind} ${l.value} sessions ${l.sessions.join(',')} frames ${l.frames.join(',')}: ${l.detail}\n`).join('') +
+          (x.ok ? 'ok: no leaks' : `FAILED: ${x.leaks.length} leaks`),
+      );
       if (!r.ok) process.exitCode = 1;
     });
 }

@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { benchFirmware } from '../../bench/firmware-bench';
 import { parseIntOption } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
 
 export function registerFirmwareBenchCommand(bench: Command): void {
-  bench
-    .command('firmware')
+  jsonOption(bench.command('firmware'))
     .description(
       'X25519 (ours vs tweetnacl scalarMult, same interpreter, same run), Ed25519 verify and AEAD on the ' +
         'Espruino interpreter built for Linux; Espruino variables in use after the firmware boots',
@@ -13,14 +13,13 @@ export function registerFirmwareBenchCommand(bench: Command): void {
     .option('--espruino <path>', 'path of the Espruino interpreter built for Linux (required)')
     .option('--runs <n>', 'timed calls per operation', parseIntOption, 3)
     .option('--timeout <seconds>', 'wall-time limit per interpreter process', parseIntOption, 900)
-    .option('--json', 'print one JSON object')
-    .action(async (o: { espruino?: string; runs: number; timeout: number; json?: boolean }) => {
+    .action(async (o: JsonFlag & { espruino?: string; runs: number; timeout: number }) => {
       const r = await benchFirmware({
         espruino: o.espruino,
         runs: o.runs,
         timeoutMs: o.timeout * 1000,
         onProgress: (m) => process.stderr.write(`bench firmware: ${m}\n`),
       });
-      process.stdout.write(JSON.stringify(r, null, o.json ? undefined : 2) + '\n');
+      printResult(o, r);
     });
 }

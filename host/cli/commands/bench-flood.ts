@@ -2,18 +2,17 @@
 import type { Command } from 'commander';
 import { benchFlood } from '../../bench/flood-bench';
 import { parseIntOption } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
 
 export function registerFloodBenchCommand(bench: Command): void {
-  bench
-    .command('flood')
+  jsonOption(bench.command('flood'))
     .description('N connections flood the MSS with junk and valid JOINs while a legitimate PDA joins every second')
     .option('--seconds <n>', 'how long to flood', parseIntOption, 30)
     .option('--connections <n>', 'flooding connections', parseIntOption, 50)
-    .option('--json', 'print one JSON object, no progress')
-    .action(async (o: { seconds: number; connections: number; json?: boolean }) => {
+    .action(async (o: JsonFlag & { seconds: number; connections: number }) => {
       if (o.seconds < 1 || o.connections < 1) throw new Error('--seconds and --connections must be at least 1');
       const quiet = o.json || !process.stderr.isTTY;
       const r = await benchFlood({ seconds: o.seconds, connections: o.connections, onProgress: quiet ? undefined : (m) => process.stderr.write(`bench flood: ${m}\n`) });
-      process.stdout.write((o.json ? JSON.stringify(r) : JSON.stringify(r, null, 2)) + '\n');
+      printResult(o, r);
     });
 }

@@ -2,18 +2,16 @@
 import type { Command } from 'commander';
 import { benchMss } from '../../bench/mss-bench';
 import { parseIntOption } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
 
 export function registerMssBenchCommand(bench: Command): void {
-  bench
-    .command('mss')
+  jsonOption(bench.command('mss'))
     .description('N emulated PDAs exchange DATA cells through the MSS vs. raw MQTT publish of the same size')
     .option('--pdas <n>', 'number of emulated PDAs holding sessions', parseIntOption, 100)
     .option('--cells <n>', 'echo cells per PDA', parseIntOption, 20)
-    .option('--json', 'print one JSON object')
-    .action(async (o: { pdas: number; cells: number; json?: boolean }) => {
+    .action(async (o: JsonFlag & { pdas: number; cells: number }) => {
       if (o.pdas < 1 || o.cells < 1) throw new Error('--pdas and --cells must be at least 1');
       const r = await benchMss({ pdas: o.pdas, cellsPerPda: o.cells, onProgress: (m) => process.stderr.write(`bench mss: ${m}\n`) });
-      if (o.json) process.stdout.write(JSON.stringify(r) + '\n');
-      else process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      printResult(o, r);
     });
 }

@@ -1,42 +1,24 @@
 /** `hood board console|config|status --port ...`: talk to a flashed board over its console protocol. */
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
-import { openBoardLink, type OpenLinkOptions } from '../../board/open';
-import { parseHostPort, parseIntOption } from '../options';
+import { openBoardLink } from '../../board/open';
 import { argvSecretRefused, readSecret } from '../../common/secret-input';
-
-const WIFI_PW = { envVar: 'HOOD_WIFI_PASSWORD', fileFlag: '--wifi-password-file' };
 import { settleBoardPending } from '../../wallet/board-pending';
 import { Wallet } from '../../wallet/wallet';
+import { boardLinkFrom, boardLinkOptions, type BoardLinkFlags } from '../board-link-options';
+import { parseHostPort } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
 
-interface PortOpts {
-  port?: string;
-  espruino?: string;
-  espruinoDir?: string;
-  baud?: number;
-}
-
-function withPort(c: Command): Command {
-  return c
-    .option('--port <path>', 'serial port of the board, e.g. /dev/ttyUSB0')
-    .option('--espruino <path>', 'instead of --port: the Espruino interpreter for Linux, run on a pty')
-    .option('--espruino-dir <dir>', 'with --espruino: directory holding its flash (espruino.flash); default: a temp dir')
-    .option('--baud <n>', 'serial speed', parseIntOption);
-}
-
-function linkOpts(o: PortOpts): OpenLinkOptions {
-  return { port: o.port, espruino: o.espruino, espruinoDir: o.espruinoDir, baud: o.baud };
-}
+const WIFI_PW = { envVar: 'HOOD_WIFI_PASSWORD', fileFlag: '--wifi-password-file' };
 
 export function registerBoardCommands(program: Command): void {
   const board = program.command('board').description('a PDA board on a serial port: console, configuration, status');
 
-  withPort(board.command('status').description('print the firmware status and the coins on the board'))
-    .option('--json', 'print the status event as JSON')
+  jsonOption(boardLinkOptions(board.command('status').description('print the firmware status and the coins on the board')))
     .option('--wallet <dir>', 'first settle coins a payment left pending, checking them with NUT-07 from this laptop wallet (docs/payment.md)')
     .option('--settle-all', 'with --wallet: also check those the PDA would offer again to the MSS it paid')
-    .action(async (o: PortOpts & { json?: boolean; wallet?: string; settleAll?: boolean }) => {
-      const link = await openBoardLink(linkOpts(o));
+    .action(async (o: BoardLinkFlags & JsonFlag & { wallet?: string; settleAll?: boolean }) => {
+      const link = await openBoardLink(boardLinkFrom(o));
       try {
         const settled = o.wallet ? await settleBoardPending(new Wallet(o.wallet), link, { all: !!o.settleAll }) : undefined;
         const s = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
@@ -46,25 +28,29 @@ export function registerBoardCommands(program: Command): void {
         if (coins) s.coins = { spendable: coins.spendable, proofs: coins.proofs, pending: coins.pending, settled: coins.settled, unackedLoads: coins.unacked };
         if (settled) s.nut07 = settled;
         const { rid: _rid, ...rest } = s;
-        if (o.json) process.stdout.write(JSON.stringify(rest) + '\n');
-        else for (const k of Object.keys(rest)) if (k !== 'ev') process.stdout.write(k.padEnd(12) + ' ' + JSON.stringify(rest[k]) + '\n');
+        printResult(o, rest, (x) =>
+          Object.keys(x)
+            .filter((k) => k !== 'ev')
+            .map((k) => k.padEnd(12) + ' ' + JSON.stringify(x[k]))
+            .join('\n'),
+        );
       } finally {
         await link.close();
       }
     });
 
-  withPort(board.command('config').description('set broker, MSS, pinned MSS key and Wi-Fi (ESP32) on the board'))
+  jsonOption(boardLinkOptions(board.command('config').description('set broker, MSS, pinned MSS key and Wi-Fi (ESP32) on the board')))
     .option('--broker <host:port>', 'MQTT broker the PDA connects to', parseHostPort)
     .option('--mss <id>', 'MSS id to use (empty: first verified beacon)')
     .option('--pin <mss=hex>', 'pin an MSS identity key (64 hex digits)')
     .option('--wifi-ssid <ssid>', 'Wi-Fi network (ESP32 boards)')
     .option('--wifi-password-file <file>', 'file (mode 0600) holding the Wi-Fi password; default: $HOOD_WIFI_PASSWORD, else a prompt on a terminal, else none (open network)')
     .option('--wifi-password <password>', 'not accepted (argv is visible to every local user): use $HOOD_WIFI_PASSWORD or --wifi-password-file', argvSecretRefused('--wifi-password', WIFI_PW))
-    .action(async (o: PortOpts & { broker?: { host: string; port: number }; mss?: string; pin?: string; wifiSsid?: string; wifiPasswordFile?: string }) => {
+    .action(async (o: BoardLinkFlags & JsonFlag & { broker?: { host: string; port: number }; mss?: string; pin?: string; wifiSsid?: string; wifiPasswordFile?: string }) => {
       if (o.wifiPasswordFile !== undefined && o.wifiSsid === undefined) throw new Error('--wifi-password-file needs --wifi-ssid');
       // Read before the board is opened: a prompt must not hold the serial port, a bad file must not half-configure the board.
       const wifiPassword = o.wifiSsid !== undefined ? ((await readSecret({ what: 'Wi-Fi password for ' + o.wifiSsid + ' (empty: open network)', ...WIFI_PW, file: o.wifiPasswordFile })) ?? '') : undefined;
-      const link = await openBoardLink(linkOpts(o));
+      const link = await openBoardLink(boardLinkFrom(o));
       try {
         const cfg: Record<string, unknown> = { cmd: 'config' };
         if (o.broker) {
@@ -80,15 +66,15 @@ export function registerBoardCommands(program: Command): void {
         }
         if (o.wifiSsid !== undefined) await link.command({ cmd: 'wifi', ssid: o.wifiSsid, password: wifiPassword ?? '' });
         const st = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
-        process.stdout.write(JSON.stringify({ brokerHost: st?.brokerHost ?? ev?.brokerHost, brokerPort: st?.brokerPort, mssId: st?.mssId, pins: st?.pins }) + '\n');
+        printResult(o, { brokerHost: st?.brokerHost ?? ev?.brokerHost, brokerPort: st?.brokerPort, mssId: st?.mssId, pins: st?.pins });
       } finally {
         await link.close();
       }
     });
 
-  withPort(board.command('console').description('interactive: type JSON commands ({"cmd":"status"}), see every event'))
-    .action(async (o: PortOpts) => {
-      const link = await openBoardLink(linkOpts(o));
+  boardLinkOptions(board.command('console').description('interactive: type JSON commands ({"cmd":"status"}), see every event (one JSON line each)'))
+    .action(async (o: BoardLinkFlags) => {
+      const link = await openBoardLink(boardLinkFrom(o));
       link.onEvent((e) => process.stdout.write(JSON.stringify(e) + '\n'));
       const rl = createInterface({ input: process.stdin, terminal: false });
       process.stderr.write('connected to ' + link.transport.label + '; one JSON command per line, Ctrl-D to quit\n');

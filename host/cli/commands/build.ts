@@ -3,23 +3,23 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { buildFirmware, FIRMWARE_SIZE_BUDGET } from '../../build/firmware';
 import { checkEspruinoSource } from '../../build/espruino-check';
+import { jsonOption, printResult, type JsonFlag } from '../output';
 
 export function registerBuildCommands(program: Command): void {
   const build = program.command('build').description('build artefacts');
-  build
-    .command('firmware')
+  jsonOption(build.command('firmware'))
     .description('bundle the PDA firmware to firmware/dist/hood.js (minified ES5) and check it against what Espruino has')
-    .option('--json', 'print the result as JSON')
-    .action(async (o: { json?: boolean }) => {
+    .action(async (o: JsonFlag) => {
       const r = await buildFirmware();
       const problems = checkEspruinoSource(readFileSync(r.outFile, 'utf8'), { allow: r.shimmed });
-      const out = { ...r, budget: FIRMWARE_SIZE_BUDGET, espruinoProblems: problems };
-      if (o.json) process.stdout.write(JSON.stringify(out) + '\n');
-      else {
-        process.stdout.write(`${r.outFile}: ${r.bytes} bytes (${r.gzipBytes} gzipped) in ${r.ms} ms\n`);
-        process.stdout.write(`size budget: ${r.bytes} of ${FIRMWARE_SIZE_BUDGET} bytes (${((r.bytes * 100) / FIRMWARE_SIZE_BUDGET).toFixed(1)}%), ${FIRMWARE_SIZE_BUDGET - r.bytes} bytes left\n`);
-        for (const p of problems) process.stdout.write(`  Espruino: ${p}\n`);
-      }
+      printResult(
+        o,
+        { ...r, budget: FIRMWARE_SIZE_BUDGET, espruinoProblems: problems },
+        () =>
+          `${r.outFile}: ${r.bytes} bytes (${r.gzipBytes} gzipped) in ${r.ms} ms\n` +
+          `size budget: ${r.bytes} of ${FIRMWARE_SIZE_BUDGET} bytes (${((r.bytes * 100) / FIRMWARE_SIZE_BUDGET).toFixed(1)}%), ${FIRMWARE_SIZE_BUDGET - r.bytes} bytes left\n` +
+          problems.map((p) => `  Espruino: ${p}\n`).join(''),
+      );
       if (problems.length) process.exitCode = 1;
     });
 }

@@ -6,12 +6,14 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseLeakKind, type LeakKind } from '../../../boards/netns/leaks';
-import { runPdaProcess } from '../../../boards/netns/pda-process';
 import { isRunPrefix } from '../../lab/names';
 import { deleteNamespace, killNamespacePids, leftoverNamespaces } from '../../lab/netns';
-import { runLab } from '../../lab/run';
+import { pdaProcessCommand } from '../../lab/pda-command';
+import { runLab, type LabRunResult } from '../../lab/run';
 import { downAllTestbeds, Testbed, MSS_IP, BROKER_PORT } from '../../lab/testbed';
 import { parseIntOption } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
+import { signalExitCode, watchSignals } from '../signals';
 
 type Leaks = { [pda: number]: LeakKind[] };
 
@@ -29,35 +31,37 @@ function collectLeak(v: string, prev: Leaks): Leaks {
   return out;
 }
 
-/** On SIGINT/SIGTERM: tear down, then exit 130/143. */
+/** On SIGINT/SIGTERM: tear down, then exit 130/143. Returns the function that stops watching. */
 function teardownOnSignal(): () => void {
-  const on = (sig: NodeJS.Signals, code: number) => () => {
+  const w = watchSignals();
+  void w.signal.then((sig) => {
     process.stderr.write('\nhood lab: ' + sig + ', tearing down\n');
-    void downAllTestbeds().finally(() => process.exit(code));
-  };
-  const int = on('SIGINT', 130);
-  const term = on('SIGTERM', 143);
-  process.once('SIGINT', int);
-  process.once('SIGTERM', term);
-  return () => {
-    process.off('SIGINT', int);
-    process.off('SIGTERM', term);
-  };
+    void downAllTestbeds().finally(() => process.exit(signalExitCode(sig)));
+  });
+  return w.off;
+}
+
+function runText(r: LabRunResult, homeFirst: boolean): string {
+  const anon = r.sessions.filter((s) => s.mode === 'anonymous').length;
+  let t = `ok: ${r.sessions.length} sessions (${anon} anonymous) on ${r.pdas.length} PDAs in ${r.ms} ms; namespaces removed\n`;
+  if (r.pcap) {
+    const args = r.pdas.map((p) => '--burned-in ' + p.burnedIn).concat(r.homeIds.map((h) => '--home-id ' + h));
+    t += `capture: ${r.pcap}\naudit:   hood audit pcap ${r.pcap} ${args.join(' ')}${homeFirst ? ' --allow-home' : ''}\n`;
+  }
+  return t;
 }
 
 export function registerLabCommands(program: Command): void {
   const lab = program.command('lab').description('network-namespace testbed: MSS + dnsmasq + emulated PDAs on a bridge (root)');
 
-  lab
-    .command('run')
+  jsonOption(lab.command('run'))
     .description('bring the testbed up, run sessions on every PDA, capture the bridge, tear down')
     .option('--pdas <n>', 'number of PDAs', parseIntOption, 3)
     .option('--sessions <n>', 'anonymous sessions per PDA', parseIntOption, 3)
     .option('--pcap <file>', 'write the capture of the bridge here (.pcap = libpcap, else pcapng)')
     .option('--home-first', 'each PDA first runs one home-mode (non-anonymous) session, then switches to anonymous')
     .option('--leak <kind@pda>', 'DELIBERATELY leaky PDA, to prove the audit fails (mac, dhcp-client-id, hostname, mqtt-client-id)', collectLeak, {})
-    .option('--json', 'print the result as JSON')
-    .action(async (o: { pdas: number; sessions: number; pcap?: string; homeFirst?: boolean; leak: Leaks; json?: boolean }) => {
+    .action(async (o: JsonFlag & { pdas: number; sessions: number; pcap?: string; homeFirst?: boolean; leak: Leaks }) => {
       const off = teardownOnSignal();
       try {
         const r = await runLab({
@@ -69,15 +73,7 @@ export function registerLabCommands(program: Command): void {
           onPrefix: (p) => process.stdout.write(o.json ? '' : 'lab run ' + p + '\n'),
           log: o.json ? undefined : (s) => process.stdout.write('  ' + s + '\n'),
         });
-        if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-        else {
-          const anon = r.sessions.filter((s) => s.mode === 'anonymous').length;
-          process.stdout.write(`ok: ${r.sessions.length} sessions (${anon} anonymous) on ${r.pdas.length} PDAs in ${r.ms} ms; namespaces removed\n`);
-          if (r.pcap) {
-            const args = r.pdas.map((p) => '--burned-in ' + p.burnedIn).concat(r.homeIds.map((h) => '--home-id ' + h));
-            process.stdout.write(`capture: ${r.pcap}\naudit:   hood audit pcap ${r.pcap} ${args.join(' ')}${o.homeFirst ? ' --allow-home' : ''}\n`);
-          }
-        }
+        printResult(o, r, (x) => runText(x, !!o.homeFirst));
         if (r.leftover.length) process.exitCode = 1;
       } finally {
         off();
@@ -101,28 +97,23 @@ export function registerLabCommands(program: Command): void {
       off();
     });
 
-  lab
-    .command('down')
+  jsonOption(lab.command('down'))
     .description("remove lab namespaces left by runs whose process is gone (or one run's, with --prefix)")
     .option('--prefix <prefix>', 'the run prefix (hoodlab-<pid>-<hex>) to remove, even if its process still runs')
-    .action(async (o: { prefix?: string }) => {
+    .action(async (o: JsonFlag & { prefix?: string }) => {
       if (o.prefix !== undefined && !isRunPrefix(o.prefix)) throw new Error('not a lab run prefix: ' + o.prefix);
       const ns = await leftoverNamespaces(o.prefix);
+      const stopped: Record<string, number> = {};
       for (const n of ns) {
         const k = await killNamespacePids(n);
-        if (k) process.stdout.write(`stopped ${k} process(es) left in ${n}\n`);
+        if (k) stopped[n] = k;
         await deleteNamespace(n);
       }
-      process.stdout.write(ns.length ? 'removed: ' + ns.join(' ') + '\n' : 'nothing to remove\n');
+      printResult(o, { removed: ns, stopped }, (r) =>
+        Object.keys(r.stopped).map((n) => `stopped ${r.stopped[n]} process(es) left in ${n}\n`).join('') +
+        (r.removed.length ? 'removed: ' + r.removed.join(' ') : 'nothing to remove'),
+      );
     });
 
-  lab
-    .command('pda')
-    .description('(internal) run one emulated PDA on the netns board in the current namespace: JSON commands on stdin, events on stdout')
-    .requiredOption('--bundle <file>', 'firmware bundle')
-    .option('--iface <name>', 'the PDA NIC', 'eth0')
-    .option('--leak <kind>', 'deliberate leak (tests only)', (v: string, p: LeakKind[]) => p.concat([parseLeakKind(v)]), [] as LeakKind[])
-    .action(async (o: { bundle: string; iface: string; leak: LeakKind[] }) => {
-      await runPdaProcess({ bundlePath: o.bundle, iface: o.iface, leaks: o.leak });
-    });
+  lab.addCommand(pdaProcessCommand('pda'));
 }

@@ -1,9 +1,6 @@
 /**
- * MSS-side mail options for `hood mss` (the lead wires them in):
- *   addMailOptions(cmd) before .action(); then in the action
- *   const mail = await mailServiceFromOptions(mailOptionsFromCli(o, { dataDir, log, mssId }));
- *   MssGateway.start({ ..., services: mail.services, config: { ..., extensions: mail.beaconExtensions() } });
- *   mail.attach(gw.core);  ...  await mail.stop() after gw.stop().
+ * MSS-side mail options for `hood mss`: addMailOptions(cmd) declares them, mailOptionsFromCli(o, …)
+ * turns the parsed values into what host/mss/start.ts hands to mailServiceFromOptions.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';

@@ -11,6 +11,8 @@ import { setupPayment, DEFAULT_PRICE } from '../../pay/setup';
 import { takeTillLock } from '../../pay/till-lock';
 import { addMailOptions, mailOptionsFromCli } from './mail';
 import { parseHostPort, parseIntOption } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
+import { runUntilSignal } from '../signals';
 
 const BROKER_PW = { envVar: 'HOOD_BROKER_PASSWORD', fileFlag: '--broker-password-file' };
 
@@ -67,76 +69,67 @@ export function registerMssCommands(program: Command): void {
       const dataDir = resolve(o.dataDir);
       const brokerPassword = o.broker ? await brokerPasswordFromCli(o) : undefined;
       const lock = o.price > 0 ? takeTillLock(dataDir) : { release() {} };
-      let mss;
-      try {
-        mss = await startMss({
-          payment:
-          o.price > 0
-            ? {
-                price: { perMinute: o.price, unit: o.unit, minSeconds: Math.max(1, o.minSeconds), graceSec: o.grace },
-                bankUrl: o.bank,
-                bankListen: o.bank ? undefined : parseHostPort(o.bankListen),
-                account: o.account,
-              }
-            : false,
-          mail: o.mail ? mailOptionsFromCli(o, { dataDir, log, mssId: o.mssId }) : false,
-        dataDir,
-        log,
-        brokerUrl: o.broker,
-        brokerUsername: o.brokerUsername,
-        brokerPassword,
-        allowOpenBroker: !!o.allowOpenBroker,
-        listen: o.broker ? undefined : parseHostPort(o.listen),
-        beaconPeriodSec: o.beaconPeriod,
-        config: {
-          mssId: o.mssId,
-          cellSize: o.cellSize,
-          idleTimeoutSec: o.idleTimeout,
-          maxSessionSec: o.maxSession,
-          maxSessions: o.maxSessions,
-        },
-      });
-      } catch (e) {
-        lock.release();
-        throw e;
-      }
-      if (mss.payment) log.info({ event: 'payment', bank: mss.payment.bankUrl, embedded: !!mss.payment.bank, price: o.price, unit: o.unit }, 'sessions are paid');
-      const running = mss;
-      await new Promise<void>((done) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void running.stop().finally(() => {
+      await runUntilSignal(
+        async () => {
+          let mss;
+          try {
+            mss = await startMss({
+              payment:
+                o.price > 0
+                  ? {
+                      price: { perMinute: o.price, unit: o.unit, minSeconds: Math.max(1, o.minSeconds), graceSec: o.grace },
+                      bankUrl: o.bank,
+                      bankListen: o.bank ? undefined : parseHostPort(o.bankListen),
+                      account: o.account,
+                    }
+                  : false,
+              mail: o.mail ? mailOptionsFromCli(o, { dataDir, log, mssId: o.mssId }) : false,
+              dataDir,
+              log,
+              brokerUrl: o.broker,
+              brokerUsername: o.brokerUsername,
+              brokerPassword,
+              allowOpenBroker: !!o.allowOpenBroker,
+              listen: o.broker ? undefined : parseHostPort(o.listen),
+              beaconPeriodSec: o.beaconPeriod,
+              config: {
+                mssId: o.mssId,
+                cellSize: o.cellSize,
+                idleTimeoutSec: o.idleTimeout,
+                maxSessionSec: o.maxSession,
+                maxSessions: o.maxSessions,
+              },
+            });
+          } catch (e) {
             lock.release();
-            done();
-          });
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+            throw e;
+          }
+          if (mss.payment) log.info({ event: 'payment', bank: mss.payment.bankUrl, embedded: !!mss.payment.bank, price: o.price, unit: o.unit }, 'sessions are paid');
+          return mss;
+        },
+        (running) => running.stop().finally(() => lock.release()),
+      );
     });
 
-  mss
-    .command('mosquitto-config')
+  jsonOption(mss.command('mosquitto-config'))
     .description("write mosquitto 2.0 configuration that enforces the MSS's broker roles for --mss-id (hood.conf, hood.acl, hood-dynsec.json)")
     .requiredOption('--out <dir>', 'directory to write the three files to')
     .option('--gateway-user <name>', "the gateway's user name in the password file", GATEWAY_USER)
     .option('--conf-dir <dir>', 'where the files (and hood.passwd) will be installed, as hood.conf names them', '/etc/mosquitto/hood')
     .option('--mqtt-listener <args>', "arguments of hood.conf's listener line", '1883')
     .action((_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals() as { mssId: string; out: string; gatewayUser: string; confDir: string; mqttListener: string };
+      const o = cmd.optsWithGlobals() as JsonFlag & { mssId: string; out: string; gatewayUser: string; confDir: string; mqttListener: string };
       const files = renderMosquittoConfig({ mssId: o.mssId, gatewayUser: o.gatewayUser, confDir: o.confDir, listener: o.mqttListener });
       mkdirSync(o.out, { recursive: true });
       for (const [name, text] of Object.entries(files)) writeFileSync(join(o.out, name), text, { mode: 0o644 });
-      process.stdout.write(JSON.stringify({ mssId: o.mssId, out: o.out, files: Object.keys(files) }) + '\n');
+      printResult(o, { mssId: o.mssId, out: o.out, files: Object.keys(files) }, (r) => `wrote ${r.files.join(', ')} to ${r.out} for MSS ${r.mssId}`);
     });
 
-  mss
-    .command('cashout')
+  jsonOption(mss.command('cashout'))
     .description("melt everything the MSS earned into its bank account (NUT-05); run it while the gateway is stopped")
     .action(async (_o: unknown, cmd: Command) => {
       // --data-dir, --bank and --account are the gateway's own options (hood mss [options] cashout).
-      const o = cmd.optsWithGlobals() as { dataDir: string; bank?: string; bankListen: string; account: string };
+      const o = cmd.optsWithGlobals() as JsonFlag & { dataDir: string; bank?: string; bankListen: string; account: string };
       const dataDir = resolve(o.dataDir);
       const lock = takeTillLock(dataDir);
       const log = createLogger({ name: 'mss', level: 'warn' });
@@ -145,7 +138,11 @@ export function registerMssCommands(program: Command): void {
         try {
           const before = p.till.balance();
           const r = before > 0 ? await p.till.cashout(o.account) : { amount: 0 };
-          process.stdout.write(JSON.stringify({ account: o.account, cashedOut: r.amount, tillBefore: before, tillAfter: p.till.balance() }) + '\n');
+          printResult(
+            o,
+            { account: o.account, cashedOut: r.amount, tillBefore: before, tillAfter: p.till.balance() },
+            (x) => `cashed out ${x.cashedOut} into account ${x.account} (till ${x.tillBefore} before, ${x.tillAfter} after)`,
+          );
         } finally {
           await p.close();
         }

@@ -8,6 +8,7 @@ import { readKeyFile, generateKey } from '../../recipient/keys';
 import { openMessage } from '../../recipient/open';
 import { sendReply } from '../../recipient/reply';
 import { parseHostPort } from '../options';
+import { jsonOption, printResult, type JsonFlag } from '../output';
 
 function readInput(file: string | undefined): Buffer {
   return file && file !== '-' ? readFileSync(file) : readFileSync(0);
@@ -16,37 +17,35 @@ function readInput(file: string | undefined): Buffer {
 export function registerRecipientCommands(program: Command): void {
   const r = program.command('recipient').description("Alice's side: age identity, open Bob's message, reply to his TmpId address");
 
-  r.command('keygen')
+  jsonOption(r.command('keygen'))
     .description('generate an age X25519 identity (standard age key file; prints the age1… recipient)')
     .option('-o, --output <file>', 'write the key file here (mode 0600) instead of stdout')
-    .action((o: { output?: string }) => {
+    .action((o: JsonFlag & { output?: string }) => {
       const k = generateKey();
       if (o.output) {
         if (existsSync(o.output)) throw new Error(o.output + ' exists; refusing to overwrite a key');
         writeFileSync(o.output, k.keyFile, { mode: 0o600 });
-        process.stderr.write('Public key: ' + k.recipient + '\n');
-        process.stdout.write(k.recipient + '\n');
-      } else process.stdout.write(k.keyFile);
+        if (!o.json) process.stderr.write('Public key: ' + k.recipient + '\n');
+        printResult(o, { recipient: k.recipient, output: o.output }, (x) => x.recipient);
+      } else printResult(o, { recipient: k.recipient, keyFile: k.keyFile }, (x) => x.keyFile);
     });
 
-  r.command('open')
+  jsonOption(r.command('open'))
     .description('decrypt a message (mail file, armored or binary age file; stdin if no file)')
     .requiredOption('-i, --identity <file>', 'age key file')
-    .option('--json', 'print JSON')
     .argument('[file]')
-    .action((file: string | undefined, o: { identity: string; json?: boolean }) => {
+    .action((file: string | undefined, o: JsonFlag & { identity: string }) => {
       const m = openMessage(readInput(file), readKeyFile(o.identity));
-      if (o.json) process.stdout.write(JSON.stringify(m) + '\n');
-      else {
-        if (m.replyTo) process.stdout.write('Reply-To: ' + m.replyTo + '\n');
-        if (m.from) process.stdout.write('From: ' + m.from + '\n');
-        process.stdout.write('Subject: ' + m.subject + '\n');
-        if (m.replyRecipient) process.stdout.write('Reply-Recipient: ' + m.replyRecipient + '\n');
-        process.stdout.write('\n' + m.body + (m.body.endsWith('\n') ? '' : '\n'));
-      }
+      printResult(o, m, (x) =>
+        (x.replyTo ? 'Reply-To: ' + x.replyTo + '\n' : '') +
+        (x.from ? 'From: ' + x.from + '\n' : '') +
+        'Subject: ' + x.subject + '\n' +
+        (x.replyRecipient ? 'Reply-Recipient: ' + x.replyRecipient + '\n' : '') +
+        '\n' + x.body,
+      );
     });
 
-  r.command('reply')
+  jsonOption(r.command('reply'))
     .description("reply to Bob: encrypt to the reply key inside his message and mail it to his TmpId address")
     .requiredOption('-i, --identity <file>', 'age key file (to read the original)')
     .requiredOption('--original <file>', "Bob's message as received (mail file)")
@@ -56,7 +55,6 @@ export function registerRecipientCommands(program: Command): void {
     .option('--subject <text>', 'subject (encrypted; default Re: the original subject)')
     .option('--body <text>', 'reply text')
     .option('--body-file <file>', 'read the reply text from a file')
-    .option('--json', 'print JSON')
     .action(async (o) => {
       const orig = openMessage(readFileSync(o.original), readKeyFile(o.identity));
       if (!orig.replyRecipient) throw new Error('the original carries no Reply-Recipient key; a reply could not be kept from the MSS');
@@ -68,7 +66,6 @@ export function registerRecipientCommands(program: Command): void {
         { from: o.from, to, replyRecipient: orig.replyRecipient, subject: o.subject ?? 'Re: ' + orig.subject, body },
         o.smtp,
       );
-      if (o.json) process.stdout.write(JSON.stringify({ sent: true, to, bytes: res.age.length, response: res.response }) + '\n');
-      else process.stdout.write('reply sent to ' + to + ' (' + res.age.length + ' bytes of age ciphertext): ' + res.response + '\n');
+      printResult(o, { sent: true, to, bytes: res.age.length, response: res.response }, (x) => 'reply sent to ' + x.to + ' (' + x.bytes + ' bytes of age ciphertext): ' + x.response);
     });
 }

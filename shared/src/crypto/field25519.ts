@@ -170,11 +170,6 @@ export function feReduce(o: Fe): void {
   carryColumns(o);
 }
 
-/** Same as feReduce (kept for callers of the earlier representation). */
-export function feCarry(o: Fe): void {
-  feReduce(o);
-}
-
 export function feAdd(o: Fe, a: Fe, b: Fe): void {
   o[0] = a[0] + b[0];
   o[1] = a[1] + b[1];

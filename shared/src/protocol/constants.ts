@@ -22,7 +22,7 @@ export const SEQ_LEN = 4; // SESSION: per-direction sequence number
 export const AEAD_TAG_LEN = 16; // Poly1305 tag (RFC 8439)
 export const SESSION_HEADER_LEN = HEADER_LEN + TAG_LEN + SEQ_LEN;
 
-/** Inner message types (§4). 0x10.. payment, 0x20.. mail are reserved for later issues. */
+/** Inner message types (§4). Payment and mail have no types of their own: they ride on DATA channels. */
 export const MSG_JOIN = 0x01;
 export const MSG_ACCEPT = 0x02;
 export const MSG_REFUSE = 0x03;
@@ -32,7 +32,7 @@ export const MSG_REKEYED = 0x06;
 export const MSG_BYE = 0x07;
 export const MSG_DATA = 0x08;
 
-/** REFUSE reasons (§4.3). */
+/** REFUSE reasons (§4). */
 export const REFUSE_TMPMAC_IN_USE = 1;
 export const REFUSE_CAPACITY = 2;
 export const REFUSE_STALE_BEACON = 3;
@@ -50,27 +50,27 @@ export const REFUSE_TEXTS: { [reason: number]: string } = {
   4: 'TmpMAC must be unicast, locally administered',
 };
 
-/** BYE reasons (§4.6). */
+/** BYE reasons (§4). */
 export const BYE_NORMAL = 0;
 export const BYE_IDLE_TIMEOUT = 1;
 export const BYE_SESSION_LIMIT = 2;
 export const BYE_ACK = 3;
 export const BYE_SHUTDOWN = 4;
 
-/** DATA channels (§4.7). Channel 0 is echo: the MSS returns the payload (liveness, benchmarks). */
+/** DATA channels (§4). Channel 0 is echo: the MSS returns the payload (liveness, benchmarks). */
 export const CHANNEL_ECHO = 0;
 
 /** Replay window for SESSION cells (§5): cells older than the newest by this many are rejected. */
 export const REPLAY_WINDOW = 32;
 
-/** Lengths of JOIN fields (§4.1). */
+/** Lengths of JOIN fields (§4). */
 export const KBD_LEN = 32;
 export const MAC_LEN = 6;
 export const JOIN_NONCE_LEN = 16;
 export const BEACON_NONCE_LEN = 8;
 export const TMPID_BYTES = 10; // 80 bits, 16 base32 characters
 
-/** Beacon extension types (§2.2). Later issues add price, mints, mail domain. */
+/** Beacon extension types (§2): price and accepted mint (docs/payment.md), mail domain (docs/mail.md). */
 export const EXT_PRICE = 1;
 export const EXT_MINT = 2;
 export const EXT_MAIL_DOMAIN = 3;

@@ -3,9 +3,9 @@
  * Everything from the network passes through here first; anything unexpected is a 400 with a
  * clear code, before any key is touched or the ledger is read.
  */
-import { BankError, ErrorCode, malformed } from './errors';
-import { KEYSET_ID_RE, isKeyAmount } from './keyset';
-import { parsePoint, type Point } from './bdhke';
+import { BankError, ErrorCode, malformed } from '../cashu/errors';
+import { KEYSET_ID_RE, isKeyAmount } from '../cashu/keyset';
+import { parsePoint, type Point } from '../cashu/bdhke';
 
 export const MAX_INPUTS = 1000;
 export const MAX_OUTPUTS = 1000;

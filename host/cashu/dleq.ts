@@ -12,7 +12,7 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, equalBytes, fromHex, toHex, utf8Encode } from '../../../shared/src/bytes';
+import { concat, equalBytes, fromHex, toHex, utf8Encode } from '../../shared/src/bytes';
 import { N, Point, blind, bytesToScalar, mod, scalarToBytes, type Point as PointT } from './bdhke';
 
 const NONCE_TAG = utf8Encode('Cashu_DLEQ_R_v1');

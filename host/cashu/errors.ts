@@ -1,8 +1,10 @@
 /**
- * Errors a mint returns to clients. NUT-00 §0.2: errors are HTTP 400 with {detail, code}; the codes
- * are the ones of the NUT error table (error_codes.md). Codes >= 90000 are ours (account method,
- * request framing), never reused by a NUT.
+ * Errors a mint returns to clients, shared by the mint (which sends them) and the wallet (which
+ * reads them). NUT-00: errors are HTTP 400 with {detail, code}; the codes are the ones of the NUT
+ * error table (error_codes.md). Codes >= 90000 are ours (account method, request framing), never
+ * reused by a NUT.
  */
+import { HoodError } from '../common/errors';
 
 export const ErrorCode = {
   // NUT error table
@@ -37,14 +39,20 @@ export const ErrorCode = {
   TOO_MANY_QUOTES: 90011,
 } as const;
 
-export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+const NAMES: Record<number, string> = {};
+for (const [name, code] of Object.entries(ErrorCode)) NAMES[code] = name.toLowerCase();
+
+/** The `reason` of a bank error code: its name in the table in lower case, else `code_<n>`. */
+export function errorReason(code: number): string {
+  return NAMES[code] || 'code_' + code;
+}
 
 /** A refusal the client caused; carries the HTTP status (400 unless auth/size/route says otherwise). */
-export class BankError extends Error {
+export class BankError extends HoodError {
   readonly code: number;
   readonly status: number;
   constructor(code: number, detail: string, status = 400) {
-    super(detail);
+    super(errorReason(code), detail);
     this.name = 'BankError';
     this.code = code;
     this.status = status;

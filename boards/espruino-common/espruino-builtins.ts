@@ -1,6 +1,6 @@
 /**
- * What the Espruino 2v29 interpreter provides, as data shared by the static checker
- * (espruino-check.ts) and the Node emulation (boards/emu/espruino-vm.ts).
+ * What the Espruino 2v29 interpreter provides, as data shared by the build's static checker
+ * (host/build/espruino-check.ts) and the Node emulation (boards/emu/espruino-vm.ts).
  *
  * Source: the `/*JSON{...}` wrapper definitions in espruino/Espruino at tag RELEASE_2V29
  * (src/jswrap_object.c, jswrap_array.c, jswrap_string.c, jswrap_number.c, jswrap_math.c,

@@ -1,5 +1,7 @@
 /**
- * Console framing between the host and the firmware (docs/boards.md "Console protocol").
+ * Console framing between the host and the firmware (docs/boards.md "Console protocol"): the line
+ * format both ends agree on, read by the host's board link and by the Node boards that run the bundle
+ * in-process. The firmware's side is events.ts (writing) and console-protocol.ts (request ids).
  *
  * Host -> board: one REPL line per command, `\x10hood.cmd(<JS string literal of the JSON>)\n`.
  * DLE (0x10) at the start of a line makes Espruino print neither the echo nor the `=undefined`
@@ -12,7 +14,8 @@
  */
 import { EVENT_PREFIX } from '../../firmware/src/event-prefix';
 
-export type BoardEvent = { ev: string; rid?: number; [k: string]: any };
+/** One console event from the firmware: `ev` names it; `rid` is set on replies to a framed command. */
+export type PdaEvent = { ev: string; rid?: number; [k: string]: any };
 
 /** Longest console line accepted from a board; longer input is dropped as noise. */
 export const MAX_LINE = 64 * 1024;
@@ -39,13 +42,13 @@ export function decodeCommandLine(line: string): string | null {
 }
 
 /** The event in one console line, or null if the line is noise. */
-export function parseEventLine(line: string): BoardEvent | null {
+export function parseEventLine(line: string): PdaEvent | null {
   const i = line.indexOf(EVENT_PREFIX + '{');
   if (i < 0) return null;
   const body = line.slice(i + EVENT_PREFIX.length).replace(/[\r\n]+$/, '');
   try {
     const e = JSON.parse(body);
-    return e && typeof e === 'object' && typeof e.ev === 'string' ? (e as BoardEvent) : null;
+    return e && typeof e === 'object' && typeof e.ev === 'string' ? (e as PdaEvent) : null;
   } catch {
     return null;
   }

@@ -1,11 +1,11 @@
 /**
- * The MSS's till: receives tokens paid by PDAs (PAY cell), swaps them at the mint BEFORE any
+ * The MSS's till (`MssWallet`): receives tokens paid by PDAs (PAY cell), swaps them at the mint BEFORE any
  * session time is granted (paper step 4: the MSS checks every coin online with the bank), keeps
  * the fresh proofs durably in its own wallet file, and cashes out into its bank account.
  */
-import { normalizeMintUrl } from './client';
-import { Wallet } from './wallet';
-import type { WalletError } from './types';
+import { normalizeMintUrl } from '../wallet/client';
+import { Wallet } from '../wallet/wallet';
+import type { WalletError } from '../wallet/types';
 
 export interface MssWalletOptions {
   dataDir: string;

@@ -12,7 +12,7 @@
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, fromHex, toHex, utf8Encode } from '../../../shared/src/bytes';
+import { concat, fromHex, toHex, utf8Encode } from '../../shared/src/bytes';
 import { BankError, ErrorCode } from './errors';
 
 export const Point = secp256k1.Point;

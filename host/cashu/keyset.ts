@@ -10,18 +10,12 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concat, fromHex, toHex, utf8Encode } from '../../../shared/src/bytes';
+import { concat, fromHex, toHex, utf8Encode } from '../../shared/src/bytes';
 import { N, Point, bytesToScalar, pointHex, type Point as PointT } from './bdhke';
 
 /** Amounts 2^0 .. 2^(MAX_ORDER-1). 2^31 keeps every sum far inside Number's exact range. */
 export const MAX_ORDER = 32;
 export const KEYSET_ID_RE = /^[0-9a-f]{16}$/;
-
-export function keysetAmounts(): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < MAX_ORDER; i++) out.push(2 ** i);
-  return out;
-}
 
 export function isKeyAmount(a: unknown): a is number {
   return typeof a === 'number' && Number.isSafeInteger(a) && a > 0 && a <= 2 ** (MAX_ORDER - 1) && (a & (a - 1)) === 0;
