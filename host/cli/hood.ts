@@ -13,6 +13,7 @@ import { registerLabCommands } from './commands/lab';
 import { registerAuditCommands } from './commands/audit';
 import { registerBankBenchCommand, registerBankCommands } from './commands/bank';
 import { registerWalletCommands } from './commands/wallet';
+import { registerModelCommand } from './commands/model';
 
 export function buildProgram(): Command {
   const program = new Command('hood')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerBankCommands(program);
   registerWalletCommands(program);
+  registerModelCommand(program);
   const bench = program.command('bench').description('benchmarks (JSON with --json); each compares against a baseline measured in the same run');
   registerMssBenchCommand(bench);
   registerFloodBenchCommand(bench);

@@ -14,10 +14,12 @@ export interface ModelSize {
   mutantSeeds: number;
   /** pan -w: log2 of the hash table slots (the table comes out of the memory bound). */
   hashBits: number;
+  /** Compile pan with -O2 (see PanRun.optimise). */
+  optimise: boolean;
 }
 
-export const CI_SIZE: ModelSize = { memLimitMb: 256, timeoutMs: 60_000, mutantSeeds: 4, hashBits: 20 };
-export const FULL_SIZE: ModelSize = { memLimitMb: 2048, timeoutMs: 600_000, mutantSeeds: 8, hashBits: 24 };
+export const CI_SIZE: ModelSize = { memLimitMb: 256, timeoutMs: 60_000, mutantSeeds: 4, hashBits: 20, optimise: false };
+export const FULL_SIZE: ModelSize = { memLimitMb: 2048, timeoutMs: 600_000, mutantSeeds: 8, hashBits: 24, optimise: true };
 
 const DEPTH = ['-m100000'];
 
@@ -34,7 +36,7 @@ export const SAFETY_PROPERTIES = [
 ];
 
 export function safetyRun(size: ModelSize): PanRun {
-  return { defines: {}, cflags: ['SAFETY', 'NOCLAIM', 'COLLAPSE'], args: [...DEPTH, '-w' + size.hashBits], timeoutMs: size.timeoutMs, memLimitMb: size.memLimitMb };
+  return { defines: {}, cflags: ['SAFETY', 'NOCLAIM', 'COLLAPSE'], args: [...DEPTH, '-w' + size.hashBits], timeoutMs: size.timeoutMs, memLimitMb: size.memLimitMb, optimise: size.optimise };
 }
 
 /** Liveness needs the fairness copies of the state space: a smaller configuration of the same model. */
@@ -48,7 +50,8 @@ export function livenessRun(claim: string, size: ModelSize): PanRun {
     cflags: ['NFAIR=3', 'COLLAPSE'],
     args: ['-a', '-f', '-N', claim, ...DEPTH, '-w' + size.hashBits],
     timeoutMs: size.timeoutMs,
-    memLimitMb: Math.max(64, Math.floor(size.memLimitMb / 2)),
+    memLimitMb: Math.max(64, Math.floor(size.memLimitMb / 4)),
+    optimise: size.optimise,
   };
 }
 
@@ -83,14 +86,15 @@ export function mutantRuns(m: Mutant, size: ModelSize, seed: number): PanRun[] {
   const defines = { ...m.defines, [m.name]: true as const };
   const runs: PanRun[] = [];
   if (m.search !== 'random')
-    runs.push({ defines, cflags: ['SAFETY', 'NOCLAIM', 'COLLAPSE'], args: [...DEPTH, '-w20'], timeoutMs: Math.min(size.timeoutMs, 20_000), memLimitMb: 128 });
+    runs.push({ defines, cflags: ['SAFETY', 'NOCLAIM', 'COLLAPSE'], args: [...DEPTH, '-w20'], timeoutMs: Math.min(size.timeoutMs, 20_000), memLimitMb: 128, optimise: size.optimise });
   for (let i = 0; i < size.mutantSeeds; i++)
     runs.push({
       defines,
       cflags: ['SAFETY', 'NOCLAIM', 'BITSTATE', 'T_RAND', 'P_RAND'],
       args: [...DEPTH, '-w24', '-RS' + (seed * 7919 + i + 1)],
-      timeoutMs: Math.min(size.timeoutMs, 30_000),
+      timeoutMs: Math.min(size.timeoutMs, 15_000),
       memLimitMb: Math.min(size.memLimitMb, 256),
+      optimise: size.optimise,
     });
   return runs;
 }

@@ -49,6 +49,20 @@ export async function runModel(o: ModelOptions): Promise<ModelReport> {
   const size: ModelSize = o.size === 'full' ? FULL_SIZE : CI_SIZE;
   const say = o.onProgress ?? (() => {});
   const t0 = Date.now();
+  // Conformance runs beside the searches: simulations and pan each use one core.
+  say('conformance: ' + o.traces + ' traces against MssCore');
+  const confDone = conformance({
+    workdir: modelWorkdir,
+    removeWorkdir,
+    seed: o.seed,
+    traces: o.traces,
+    parallel: 1,
+    onProgress: (n) => {
+      if (n % 50 === 0) say('conformance: ' + n + '/' + o.traces);
+    },
+  });
+  // Never left unobserved if a search throws first.
+  confDone.catch(() => {});
   const dir = modelWorkdir();
   try {
     say('safety search (memory bound ' + size.memLimitMb + ' MB)');
@@ -83,16 +97,7 @@ export async function runModel(o: ModelOptions): Promise<ModelReport> {
       }
       mutantDetails.push({ name: m.name, bug: m.bug, caught: !!found, violation: found?.violation ?? null, search, trail: found?.trail ?? null });
     }
-    say('conformance: ' + o.traces + ' traces against MssCore');
-    const conf = await conformance({
-      workdir: modelWorkdir,
-      removeWorkdir,
-      seed: o.seed,
-      traces: o.traces,
-      onProgress: (n) => {
-        if (n % 50 === 0) say('conformance: ' + n + '/' + o.traces);
-      },
-    });
+    const conf = await confDone;
     return {
       errors,
       statesStored: safety.statesStored,

@@ -28,7 +28,7 @@
 #define NEPK 7          /* JOINs (ephemeral keys) in one run, honest and rogue */
 #endif
 #define NSEQ 8          /* nonces per key that the model can reach */
-#define NINC 2          /* incarnations of one K_BD value (see docs/model.md, "key identity") */
+#define NINC 2          /* incarnations of one K_BD value (docs/model.md, "What is abstracted away") */
 #ifndef MAXATT
 #define MAXATT 2        /* PDA attempts (docs/protocol.md §8.1 uses 4) */
 #endif
