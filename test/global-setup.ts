@@ -6,12 +6,17 @@
  * reported loudly; it stops the whole run only with HOOD_FIRMWARE_STRICT=1 or CI set, so one
  * engineer's firmware break does not stop unrelated host tests during development. Tests
  * that need the bundle then fail on its absence, pointing here.
+ *
+ * It also guards the temporary directory (test/helpers/tmp-leak-guard.ts): the teardown, which runs
+ * after every test file, fails the run if `hood*` entries appeared in it and stayed.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { DEFAULT_ENTRY, DEFAULT_OUT_FILE, ensureFirmware } from '../host/build/firmware';
+import { startLeakGuard } from './helpers/tmp-leak-guard';
 
-export default async function setup(): Promise<void> {
-  if (!existsSync(DEFAULT_ENTRY)) return;
+export default async function setup(): Promise<() => void> {
+  const teardown = startLeakGuard();
+  if (!existsSync(DEFAULT_ENTRY)) return teardown;
   try {
     const r = await ensureFirmware();
     if (r.rebuilt && r.result) {
@@ -25,4 +30,5 @@ export default async function setup(): Promise<void> {
     if (process.env.HOOD_FIRMWARE_STRICT === '1' || process.env.CI) throw new Error(msg);
     console.error(msg);
   }
+  return teardown;
 }

@@ -6,6 +6,7 @@ import { fromHex, toHex } from '../../shared/src/bytes';
 import { isValidMssId } from '../../shared/src/protocol/topics';
 import type { Storage } from './board';
 import { isLowerHex } from '../../shared/src/text';
+import { parseCoverConfig, type CoverConfig } from './cover';
 
 export interface PdaConfig {
   brokerHost: string;
@@ -13,12 +14,17 @@ export interface PdaConfig {
   /** MSS to use; empty = the first MSS whose beacon verifies (pinned ones only, if any pin exists). */
   mssId: string;
   pins: { [mssId: string]: string };
+  /**
+   * Cover cells in anonymous sessions (docs/anonymity.md "Cover cells"): a Poisson clock of `ratePerMin`
+   * cells; null = off. Never used in home mode, whose link sends no cells.
+   */
+  cover: CoverConfig | null;
 }
 
 const KEY = 'hood.cfg';
 
 export function defaultConfig(): PdaConfig {
-  return { brokerHost: '192.168.4.1', brokerPort: 1883, mssId: '', pins: {} };
+  return { brokerHost: '192.168.4.1', brokerPort: 1883, mssId: '', pins: {}, cover: null };
 }
 
 export function loadConfig(storage: Storage): PdaConfig {
@@ -41,7 +47,19 @@ export function loadConfig(storage: Storage): PdaConfig {
       if (isValidMssId(ids[i]) && isLowerHex(v, 64)) c.pins[ids[i]] = v;
     }
   }
+  if (j && j.cover) {
+    try {
+      c.cover = parseCoverConfig(j.cover);
+    } catch (e) {
+      c.cover = null;
+    }
+  }
   return c;
+}
+
+/** The console's `config` command with a `cover` field: `{ratePerMin: n[, answerShare: s]}`, or null for off. */
+export function setCover(c: PdaConfig, v: any): void {
+  c.cover = parseCoverConfig(v);
 }
 
 export function saveConfig(storage: Storage, c: PdaConfig): void {

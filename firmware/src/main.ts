@@ -6,11 +6,12 @@
  */
 import { fromHex, toHex } from '../../shared/src/bytes';
 import type { Board } from './board';
-import { loadConfig, pinKey, saveConfig, type PdaConfig } from './config';
+import { loadConfig, pinKey, saveConfig, setCover, type PdaConfig } from './config';
 import { consoleEvents, type EventSink } from './events';
 import { PdaSession, type SessionHooks } from './session';
 import { HomeLink, homeIdentity, type HomeIdentity } from './home';
 import { radioOwner } from './link';
+import { BOOT_DELAY_MS, joinKeys } from './precompute';
 import { appCommand, appForChannel, eachApp, type AppContext } from './apps';
 import './apps/index';
 import { isLowerHex } from '../../shared/src/text';
@@ -60,6 +61,9 @@ const fw: Firmware = {
     fw.switching = false;
     fw.homeId = homeIdentity(board.radio.burnedInMac ? board.radio.burnedInMac() : board.radio.currentMac());
     fw.emit({ ev: 'boot', version: FIRMWARE_VERSION, board: board.name, canSetMac: board.radio.canSetMac() });
+    // The first session's JOIN key pair, computed while idle after boot (precompute.ts), where an
+    // anonymous session is possible at all.
+    if (board.radio.canSetMac()) joinKeys(board).prepare(BOOT_DELAY_MS);
   },
   /** One console command (JSON). Errors become `error` events; nothing here may throw to the REPL. */
   cmd: function (line: string) {
@@ -140,8 +144,10 @@ function run(c: any): void {
         if (typeof c.mssId !== 'string' || (c.mssId !== '' && !isValidMssId(c.mssId))) throw new Error('mssId');
         cfg.mssId = c.mssId;
       }
+      // Cover cells (docs/protocol.md §3.5): {ratePerMin[, answerShare]} or null for off; checked by setCover.
+      if (c.cover !== undefined) setCover(cfg, c.cover);
       saveConfig(board.storage, cfg);
-      fw.emit({ ev: 'config', brokerHost: cfg.brokerHost, brokerPort: cfg.brokerPort, mssId: cfg.mssId, pins: Object.keys(cfg.pins) });
+      fw.emit({ ev: 'config', brokerHost: cfg.brokerHost, brokerPort: cfg.brokerPort, mssId: cfg.mssId, pins: Object.keys(cfg.pins), cover: cfg.cover });
       return;
     case 'pin':
       if (!isLowerHex(c.key, 64)) throw new Error('key must be 64 hex digits');

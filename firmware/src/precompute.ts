@@ -4,11 +4,12 @@
  * much as the Diffie-Hellman itself on Espruino (over a second on the interpreter), and unlike the
  * DH it needs nothing from the beacon, so the JOIN after a beacon only pays for the DH.
  *
- * When: the session calls discard() then prepare() when it is wiped, so the next session's pair is
- * computed while the PDA is idle between sessions, and take() at its JOIN. Not during a session: a
- * second of interpreter time while waiting for ACCEPT would only delay it. The first session after
- * boot computes its pair at the JOIN (a boot-time prepare() would draw from the RNG before the
- * first session, which test/session's K_BD-collision scenario relies on not happening).
+ * When: the firmware calls prepare(BOOT_DELAY_MS) once it has booted, so the first session after
+ * boot finds its pair ready too; the session calls discard() then prepare() when it is wiped, so the
+ * next session's pair is computed while the PDA is idle between sessions, and take() at its JOIN.
+ * Not during a session: a second of interpreter time while waiting for ACCEPT would only delay it,
+ * so take() also cancels a computation that has not run yet (a session that starts before the
+ * boot-time computation ran makes its own pair at the JOIN).
  *
  * Rules (each one tested in test/crypto/join-precompute.test.ts):
  *  - a pair is handed out once: take() removes it from the pool, and sealJoin wipes the secret
@@ -17,7 +18,8 @@
  *    session calls it when it is wiped, so a pair made during one session never serves another;
  *  - the secret comes from the board's hardware RNG (board.random), never Math.random;
  *  - the computation runs in a later turn of the event loop (board.clock), never inside a
- *    network callback.
+ *    network callback or the boot call itself;
+ *  - take() cancels a computation not yet run, so none runs during the session that took.
  */
 import { wipe } from '../../shared/src/bytes';
 import { x25519Base } from '../../shared/src/crypto/x25519';
@@ -25,6 +27,11 @@ import type { Board } from './board';
 
 /** Delay before an idle computation, so the console command or network event in progress finishes first. */
 export const IDLE_DELAY_MS = 50;
+/**
+ * Delay of the boot-time computation: after the boot event and the host's first console commands
+ * (configuration, a status query), which would otherwise wait for a second of X25519 on a board.
+ */
+export const BOOT_DELAY_MS = 500;
 
 export interface JoinEphemeral {
   /** 32 random bytes (clamped inside x25519). The caller owns it and must wipe it. */
@@ -66,12 +73,19 @@ export class JoinKeyPool {
     }, delayMs === undefined ? IDLE_DELAY_MS : delayMs);
   }
 
-  /** Hand out the waiting pair (the pool forgets it), or fresh randomness with publicKey null. */
+  /**
+   * Hand out the waiting pair (the pool forgets it), or fresh randomness with publicKey null. A
+   * computation still pending is cancelled: it would otherwise run during the session that takes.
+   */
   take(): JoinEphemeral {
     const sk = this.sk;
     const pk = this.pk;
     this.sk = null;
     this.pk = null;
+    if (this.scheduled) {
+      this.generation++;
+      this.scheduled = false;
+    }
     if (sk !== null && pk !== null) return { secret: sk, publicKey: pk };
     return { secret: this.board.random(32), publicKey: null };
   }

@@ -30,6 +30,7 @@ import {
   KIND_SESSION,
   MSG_ACCEPT,
   MSG_BYE,
+  MSG_COVER,
   MSG_DATA,
   MSG_JOIN,
   MSG_REKEY,
@@ -51,6 +52,7 @@ import type { EventSink } from './events';
 import { joinKeys } from './precompute';
 import { x25519Base } from '../../shared/src/crypto/x25519';
 import { claimRadio, radioOwner, RadioLink } from './link';
+import { CoverClock } from './cover';
 
 /** What the session tells the rest of the firmware (apps): DATA that arrived, start and end. */
 export interface SessionHooks {
@@ -119,6 +121,8 @@ export class PdaSession {
   private upSeq = 0;
   private lastUpAt = 0;
   private idleTimeoutSec = 0;
+  /** The Poisson clock every uplink cell of the session leaves on, when cover is configured (cover.ts). */
+  private cover: CoverClock | null = null;
 
   constructor(board: Board, cfg: PdaConfig, emit: EventSink, limits?: Partial<SessionLimits>, hooks?: SessionHooks) {
     this.hooks = hooks || null;
@@ -290,6 +294,8 @@ export class PdaSession {
   }
 
   private dispatch(ks: Keyset, m: Message): void {
+    // A cover cell from the MSS (§3.5) authenticated and used its seq; nothing else to do.
+    if (m.type === MSG_COVER) return;
     if (this.state === 'joining' && ks === this.cur) {
       if (m.type === MSG_ACCEPT) {
         this.clearTimer();
@@ -300,6 +306,7 @@ export class PdaSession {
         this.go('in_session');
         this.lastUpAt = this.board.clock.now();
         this.scheduleKeepalive();
+        this.startCover();
         this.emit({
           ev: 'joined',
           tmpId: m.tmpId,
@@ -371,7 +378,14 @@ export class PdaSession {
     });
   }
 
+  /** Every uplink message of a session: on the cover clock when cover is on, at once otherwise. */
   private sendMsg(m: Message): void {
+    if (this.cover) return this.cover.enqueue(m);
+    this.sealAndPublish(m);
+  }
+
+  /** Seal `m` as the next uplink cell (next seq: one key, one nonce, §3.4) and publish it. */
+  private sealAndPublish(m: Message): void {
     const ks = this.cur!;
     const cell = sealSession(ks.keys.upKey, ks.keys.upTag, this.upSeq++, DIR_UP, m, this.beacon!.cellSize);
     this.lastUpAt = this.board.clock.now();
@@ -385,13 +399,24 @@ export class PdaSession {
     this.sendMsg({ type: MSG_DATA, channel: channel, payload: payload });
   }
 
+  /** Cover cells (docs/protocol.md §3.5) from ACCEPT to the BYE; never in home mode (home.ts sends no cells). */
+  private startCover(): void {
+    if (!this.cfg.cover) return;
+    const self = this;
+    this.cover = new CoverClock(this.board.clock, this.board.random, this.cfg.cover, function (m) {
+      if (self.mqtt && self.cur) self.sealAndPublish(m);
+    });
+    this.cover.start();
+  }
+
   private scheduleKeepalive(): void {
     const self = this;
     const every = Math.max(1000, (this.idleTimeoutSec * 1000) / 3);
     this.keepalive = this.board.clock.setTimeout(function () {
       self.keepalive = -1;
       if (self.state !== 'in_session') return;
-      if (self.board.clock.now() - self.lastUpAt >= every) self.sendMsg({ type: MSG_DATA, channel: CHANNEL_ECHO, payload: new Uint8Array(0) });
+      // With cover on, the clock's own cells keep the session alive (§3.5); an echo would only wait in its queue.
+      if (!self.cover && self.board.clock.now() - self.lastUpAt >= every) self.sendMsg({ type: MSG_DATA, channel: CHANNEL_ECHO, payload: new Uint8Array(0) });
       self.scheduleKeepalive();
     }, every);
   }
@@ -407,7 +432,20 @@ export class PdaSession {
     const self = this;
     this.clearTimer();
     this.go('closing');
-    if (sayBye && this.mqtt) {
+    if (sayBye && this.mqtt && this.cover) {
+      // The BYE leaves on the clock after what waits, so the end of a session does not show a burst either.
+      const c = this.cover;
+      // Bounded: what waits gets three mean gaps a cell, then the session ends without waiting longer.
+      this.setTimer(this.limits.byeTimeoutMs + ((c.queued() + 1) * 3 * 60000) / this.cfg.cover!.ratePerMin, function () {
+        self.finish();
+      });
+      c.drain({ type: MSG_BYE, reason: BYE_NORMAL }, function () {
+        if (self.cover !== c || self.state !== 'closing') return;
+        self.setTimer(self.limits.byeTimeoutMs, function () {
+          self.finish();
+        });
+      });
+    } else if (sayBye && this.mqtt) {
       this.sendMsg({ type: MSG_BYE, reason: BYE_NORMAL });
       this.setTimer(this.limits.byeTimeoutMs, function () {
         self.finish();
@@ -436,6 +474,8 @@ export class PdaSession {
     this.clearTimer();
     if (this.keepalive >= 0) this.board.clock.clearTimeout(this.keepalive);
     this.keepalive = -1;
+    if (this.cover) this.cover.stop();
+    this.cover = null;
     this.mqtt = null;
     const l = this.link || this.closingLink;
     this.link = null;

@@ -7,12 +7,11 @@
  * to the LedgerStore which commits all or nothing. So a refused request changes nothing, and a
  * crash at any point leaves either the whole operation or none of it.
  */
-import { randomUUID } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { toHex, utf8Encode } from '../../shared/src/bytes';
+import { createHash, randomUUID } from 'node:crypto';
+import { toHex } from '../../shared/src/bytes';
 import { authenticate, createAccount } from './accounts';
-import { pointHex, secretToY, signBlinded, verifyProof } from '../cashu/bdhke';
-import { dleqProve } from '../cashu/dleq';
+import { selectCurve, type Curve } from '../cashu/curve';
+import { secretToY, signWithDleq, verifyProof } from '../cashu/curve/bdhke';
 import { BankError, ErrorCode, malformed } from '../cashu/errors';
 import { deriveKeyset, type Keyset } from '../cashu/keyset';
 import {
@@ -51,6 +50,8 @@ export interface MintOptions {
   maxAmount?: number;
   /** Unix seconds; injectable for tests. */
   now?: () => number;
+  /** secp256k1 library for the mint's multiplications; default: selectCurve() (curve/index.ts). */
+  curve?: Curve;
 }
 
 export interface BlindSignatureJson {
@@ -99,7 +100,7 @@ function total(xs: { amount: number }[]): number {
 /** Idempotency key: SHA-256 over a canonical text of the request's spend keys and outputs. */
 function opKey(tag: string, Ys: string[], outputs: OutputIn[]): string {
   const outs = outputs.map((o) => o.amount + ':' + o.id + ':' + o.B_hex);
-  return toHex(sha256(utf8Encode(tag + '|' + Ys.join(',') + '|' + outs.join(','))));
+  return createHash('sha256').update(tag + '|' + Ys.join(',') + '|' + outs.join(','), 'utf8').digest('hex');
 }
 
 export class Mint {
@@ -112,6 +113,7 @@ export class Mint {
   private readonly maxUnpaidPerAccount: number;
   private readonly maxAmount: number;
   readonly now: () => number;
+  readonly curve: Curve;
   private keysets: Keyset[] = [];
   private byId = new Map<string, Keyset>();
 
@@ -125,6 +127,7 @@ export class Mint {
     this.maxUnpaidPerAccount = opts.maxUnpaidQuotesPerAccount || DEFAULT_MAX_UNPAID_QUOTES_PER_ACCOUNT;
     this.maxAmount = opts.maxAmount || 2 ** 40;
     this.now = opts.now || (() => Math.floor(Date.now() / 1000));
+    this.curve = opts.curve || selectCurve();
   }
 
   /** Load the keysets recorded in the ledger (creating the first one on a fresh ledger). */
@@ -214,11 +217,12 @@ export class Mint {
     for (const p of inputs) {
       const ks = this.keysetFor(p.id, false);
       if (ks.unit !== this.unit) throw new BankError(ErrorCode.MULTIPLE_UNITS, 'inputs of another unit');
-      const Y = pointHex(secretToY(p.secret));
+      const Yb = secretToY(this.curve, p.secret);
+      const Y = toHex(Yb);
       if (seen.has(Y)) throw new BankError(ErrorCode.DUPLICATE_INPUTS, 'duplicate inputs provided');
       seen.add(Y);
       const key = ks.byAmount.get(p.amount);
-      if (!key || !verifyProof(key.k, p.secret, p.C)) throw new BankError(ErrorCode.PROOF_VERIFICATION_FAILED, 'proof verification failed');
+      if (!key || !verifyProof(this.curve, key.kBytes, Yb, p.C)) throw new BankError(ErrorCode.PROOF_VERIFICATION_FAILED, 'proof verification failed');
       rows.push({ Y, amount: p.amount, keysetId: ks.id });
     }
     return rows;
@@ -238,9 +242,8 @@ export class Mint {
   private sign(outputs: OutputIn[]): IssuedOutput[] {
     return outputs.map((o) => {
       const key = this.keysetFor(o.id, true).byAmount.get(o.amount)!;
-      const C_ = signBlinded(key.k, o.B_);
-      const d = dleqProve(key.k, key.K, o.B_, C_);
-      return { B_: o.B_hex, amount: o.amount, keysetId: o.id, C_: pointHex(C_), dleqE: toHex(d.e), dleqS: toHex(d.s) };
+      const { C_, dleq: d } = signWithDleq(this.curve, key.kBytes, key.KUncompressed, o.B_);
+      return { B_: o.B_hex, amount: o.amount, keysetId: o.id, C_: toHex(C_), dleqE: toHex(d.e), dleqS: toHex(d.s) };
     });
   }
 

@@ -11,6 +11,7 @@ import type { Logger } from '../common/log';
 import { fromHex, toHex } from '../../shared/src/bytes';
 import { createBankServer, listen } from './http';
 import { SqliteLedgerStore } from './ledger/sqlite';
+import { selectCurve } from '../cashu/curve';
 import { Mint, type MintOptions } from './mint';
 import { readPrivateFile } from '../common/private-file';
 
@@ -52,7 +53,11 @@ export async function startBank(
   opts: { dataDir: string; host?: string; port?: number; log: Logger; purgeEverySec?: number } & Partial<Omit<MintOptions, 'store' | 'seed'>>,
 ): Promise<RunningBank> {
   const { dataDir, host = '127.0.0.1', port = 3338, log, purgeEverySec, ...mintOpts } = opts;
-  const mint = await openMint(dataDir, mintOpts);
+  // The fastest secp256k1 library that loads; one that does not is reported, never silently replaced.
+  const curve =
+    mintOpts.curve ||
+    selectCurve({ warn: (f) => log.warn({ event: 'curve_fallback', library: f.library, reason: f.reason }, 'secp256k1 library not available; using the next one') });
+  const mint = await openMint(dataDir, { ...mintOpts, curve });
   const server = createBankServer(mint, log);
   let addr;
   try {

@@ -7,14 +7,12 @@
  * the gateway, like an MSS host. floodSendersHeadroom = 1 − the flood thread's event-loop utilization: well
  * above 0 means the flooders waited on the broker's sockets, i.e. they were not the bottleneck.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { toHex } from '../../shared/src/bytes';
 import { silentLogger } from '../common/log';
+import { makeTempDir, removeTempDir } from '../common/temp-dir';
 import { MssGateway } from '../mss/gateway';
 import type { FloodResult, FloodWorkerSetup, LegitResult } from './flood-worker';
 import { round, summarize } from './stats';
@@ -97,7 +95,8 @@ function prefixed(into: Record<string, number>, prefix: string, from: Record<str
 export async function benchFlood(o: FloodBenchOptions): Promise<FloodBenchResult> {
   if (!(o.seconds >= 1) || !(o.connections >= 1)) throw new Error('--seconds and --connections must be at least 1');
   const progress = o.onProgress || (() => undefined);
-  const dataDir = mkdtempSync(join(tmpdir(), 'hood-bench-flood-'));
+  // The gateway's keys: removed in the finally below, or at exit / on Ctrl-C (host/common/temp-dir.ts).
+  const dataDir = makeTempDir('hood-bench-flood-');
   const gw = await MssGateway.start({ dataDir, log: silentLogger(), listen: { host: '127.0.0.1', port: 0 } });
   const emb = gw.embedded!;
   const base = { host: '127.0.0.1', port: emb.port, mssId: gw.mssId };
@@ -186,6 +185,6 @@ export async function benchFlood(o: FloodBenchOptions): Promise<FloodBenchResult
   } finally {
     await Promise.all([flood.terminate(), legit.terminate()]);
     await gw.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   }
 }

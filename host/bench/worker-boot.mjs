@@ -2,4 +2,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// The emulated PDAs are load generators here: node:crypto, so they are not the bottleneck.
+(await import('../crypto/native.ts')).installNativeCrypto();
 await import('./pda-worker.ts');

@@ -11,7 +11,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concat, fromHex, toHex, utf8Encode } from '../../shared/src/bytes';
-import { N, Point, bytesToScalar, pointHex, type Point as PointT } from './bdhke';
+import { N, Point, bytesToScalar, pointHex, scalarToBytes, type Point as PointT } from './bdhke';
 
 /** Amounts 2^0 .. 2^(MAX_ORDER-1). 2^31 keeps every sum far inside Number's exact range. */
 export const MAX_ORDER = 32;
@@ -33,6 +33,11 @@ export interface AmountKey {
   amount: number;
   k: bigint;
   K: PointT;
+  /** k as 32 big-endian bytes and K compressed: the forms the curve seam (curve/types.ts) takes. */
+  kBytes: Uint8Array;
+  KBytes: Uint8Array;
+  /** K uncompressed (NUT-12 hashes A this way). */
+  KUncompressed: Uint8Array;
 }
 
 export interface Keyset {
@@ -64,7 +69,7 @@ export function deriveKeyset(seed: Uint8Array, unit: string, index: number, acti
     const amount = 2 ** i;
     const k = deriveKey(seed, 'hood-bank/keyset/v1/' + unit + '/' + index + '/' + i);
     const K = Point.BASE.multiply(k);
-    byAmount.set(amount, { amount, k, K });
+    byAmount.set(amount, { amount, k, K, kBytes: scalarToBytes(k), KBytes: K.toBytes(true), KUncompressed: K.toBytes(false) });
     publicKeys[String(amount)] = pointHex(K);
   }
   return { id: keysetIdV1(publicKeys), unit, index, active, inputFeePpk: 0, byAmount, publicKeys };

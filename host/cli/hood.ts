@@ -1,5 +1,6 @@
 /** `hood`: one CLI for the MSS gateway, the demo, benchmarks and the build (more commands register themselves). */
 import { Command, CommanderError } from 'commander';
+import { installNativeCrypto } from '../crypto/native';
 import { registerBuildCommands } from './commands/build';
 import { registerFlashCommand } from './commands/flash';
 import { registerBoardCommands } from './commands/board';
@@ -8,6 +9,9 @@ import { registerMssCommands } from './commands/mss';
 import { registerMssBenchCommand } from './commands/bench-mss';
 import { registerFloodBenchCommand } from './commands/bench-flood';
 import { registerFirmwareBenchCommand } from './commands/bench-firmware';
+import { registerNymbleBenchCommand } from './commands/bench-nymble';
+import { registerSessionsBenchCommand } from './commands/bench-sessions';
+import { registerAnonymityBenchCommand } from './commands/bench-anonymity';
 import { registerRecipientCommands } from './commands/recipient';
 import { registerLabCommands } from './commands/lab';
 import { registerAuditCommands } from './commands/audit';
@@ -35,11 +39,15 @@ export function buildProgram(): Command {
   registerMssBenchCommand(bench);
   registerFloodBenchCommand(bench);
   registerFirmwareBenchCommand(bench);
+  registerNymbleBenchCommand(bench);
+  registerSessionsBenchCommand(bench);
+  registerAnonymityBenchCommand(bench);
   registerBankBenchCommand(bench);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installNativeCrypto();
   // `hood demo | head`: a reader that went away is not an error of ours.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

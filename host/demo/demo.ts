@@ -4,14 +4,13 @@
  * DATA echo -> mail to Alice and her reply, drop box across two sessions (steps 5-7, §6.2) -> BYE -> wipe
  * (step 8).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatMac } from '../../shared/src/tmpmac';
 import { isLocallyAdministered, isUnicast, parseMac } from '../../shared/src/tmpmac';
 import type { PdaEvent } from '../../boards/espruino-common/framing';
 import { ensureFirmware } from '../build/firmware';
 import { silentLogger, type Logger } from '../common/log';
+import { makeTempDir, removeTempDir } from '../common/temp-dir';
 import { startMss } from '../mss/start';
 import { Wallet } from '../wallet/wallet';
 import { configureFor, endSession, joinSession } from './emu-session';
@@ -52,14 +51,16 @@ const PRICE = { perMinute: 1, unit: 'sat', minSeconds: 60, graceSec: 30 };
 
 export async function runDemo(opts: { onStep?: (step: string, detail: string) => void; log?: Logger } = {}): Promise<DemoResult> {
   const step = opts.onStep || (() => undefined);
-  const dataDir = mkdtempSync(join(tmpdir(), 'hood-demo-'));
   const { outFile } = await ensureFirmware();
+  // The MSS keys and Bob's wallet: removed in the finally below, or at exit / on Ctrl-C (host/common/temp-dir.ts).
+  const dataDir = makeTempDir('hood-demo-');
   const mss = await startMss({
     dataDir,
     log: opts.log || silentLogger(),
     listen: { host: '127.0.0.1', port: 0 },
     payment: { price: PRICE, bankListen: { host: '127.0.0.1', port: 0 }, account: 'doug' },
-    mail: { smtpListen: '127.0.0.1:0' },
+    // The demo walks one session through in seconds, so no mix delay (docs/anonymity.md); `hood mss` mixes.
+    mail: { smtpListen: '127.0.0.1:0', mixMeanDelaySec: 0 },
   });
   const gw = mss.gw;
   const bankUrl = mss.payment!.bankUrl;
@@ -157,7 +158,7 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     result.burnedInMacSeen = pda.burnedInMacSeen();
     await link.close();
     await mss.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
   }
   result.ok =
     !result.error &&

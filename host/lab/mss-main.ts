@@ -2,13 +2,21 @@
  * The MSS process of the lab, started inside the MSS namespace: gateway + embedded broker listening on
  * the MSS's address on the bridge. Prints one JSON line `{"ready":true,...}` when the beacon is out,
  * stops (ending every session, BYE to each PDA) on SIGTERM/SIGINT.
+ * With `--mail` it relays Bob's mail to a local maildir (no inbound SMTP) through the exponential mix of
+ * `--mix-mean-delay` seconds (0 = no mix; docs/anonymity.md), and names the maildir in the ready line.
  * Lightweight entry (`node --import tsx host/lab/mss-main.ts ...`) so the lab does not load the whole CLI.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { parseIntOption } from '../cli/options';
 import { runUntilSignal } from '../cli/signals';
 import { createLogger } from '../common/log';
-import { MssGateway } from '../mss/gateway';
+import { startMss } from '../mss/start';
+
+function parseSeconds(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 86400) throw new InvalidArgumentError('expected 0..86400 seconds, got ' + JSON.stringify(v));
+  return n;
+}
 
 const o = new Command('mss-main')
   .description('the lab MSS: gateway and embedded broker on the bridge address')
@@ -17,23 +25,35 @@ const o = new Command('mss-main')
   .option('--port <n>', 'broker port', parseIntOption, 1883)
   .option('--mss-id <id>', 'MSS id in topics and beacon', 'lab')
   .option('--idle-timeout <sec>', 'end a session after this long without a cell from the PDA', parseIntOption, 60)
+  .option('--mail', 'relay mail to a local maildir (paper steps 5-7)')
+  .option('--mix-mean-delay <sec>', 'mean delay of the exponential mix on mail (0 = no mix)', parseSeconds, 0)
   .parse(process.argv)
-  .opts<{ dataDir: string; host: string; port: number; mssId: string; idleTimeout: number }>();
+  .opts<{ dataDir: string; host: string; port: number; mssId: string; idleTimeout: number; mail?: boolean; mixMeanDelay: number }>();
 const log = createLogger({ level: process.env.HOOD_LOG_LEVEL || 'warn', name: 'lab-mss', destination: process.stderr });
 await runUntilSignal(
   async () => {
-    const gw = await MssGateway.start({
+    const mss = await startMss({
       dataDir: o.dataDir,
       log,
       listen: { host: o.host, port: o.port },
       config: { mssId: o.mssId, idleTimeoutSec: o.idleTimeout },
       tickMs: 500,
+      payment: false,
+      mail: o.mail ? { smtpListen: 'off', mixMeanDelaySec: o.mixMeanDelay } : false,
     });
+    const gw = mss.gw;
     process.stdout.write(
-      JSON.stringify({ ready: true, mssId: gw.mssId, brokerUrl: gw.brokerUrl, identityKey: Buffer.from(gw.core.identityKey).toString('hex') }) + '\n',
+      JSON.stringify({
+        ready: true,
+        mssId: gw.mssId,
+        brokerUrl: gw.brokerUrl,
+        identityKey: Buffer.from(gw.core.identityKey).toString('hex'),
+        maildir: mss.mail ? mss.mail.localMaildir : undefined,
+        mixMeanDelaySec: mss.mail ? o.mixMeanDelay : undefined,
+      }) + '\n',
     );
-    return gw;
+    return mss;
   },
-  (gw) => gw.stop().catch(() => undefined),
+  (mss) => mss.stop().catch(() => undefined),
 );
 process.exit(0);

@@ -8,10 +8,11 @@
  * Cleanup: every namespace name carries the run prefix (names.ts); down() stops the processes by pid
  * and deletes exactly this run's namespaces. It runs on any setup failure, and a synchronous copy runs
  * from the process 'exit' handler, so an exception, a failed assertion or a signal handled by the CLI
- * leaves nothing behind.
+ * leaves nothing behind. The run's work directory (`<tmpdir>/<prefix>-XXXXXX`: the MSS keys, DHCP
+ * leases) goes with it; `hood lab down` removes those of a run that was killed outright.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,8 @@ import { PdaEventLog } from '../../boards/node/events';
 import { execTool } from '../../boards/netns/exec';
 import type { LeakKind } from '../../boards/netns/leaks';
 import { addBridge, addNamespace, addStation, killNamespacePids, listNamespaces, listNamespacesSync, nsSysctl, deleteNamespace } from './netns';
-import { newRunPrefix, prefixOf, runNames, type RunNames } from './names';
+import { newRunPrefix, ownerPid, pidAlive, prefixOf, runNames, type RunNames } from './names';
+import { makeTempDir, removeTempDir } from '../common/temp-dir';
 import { LabProc } from './procs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -47,6 +49,8 @@ export interface TestbedOptions {
   failAfter?: SetupStep;
   /** Called once the run prefix is chosen, before anything is created. */
   onPrefix?: (prefix: string) => void;
+  /** The MSS relays mail to a local maildir, through an exponential mix of this mean delay (0 = none). */
+  mail?: { mixMeanDelaySec: number };
 }
 
 /** The burned-in (globally administered, unicast) MAC of PDA `i`: Espressif's OUI, fixed per index. */
@@ -101,6 +105,8 @@ export class Testbed {
   readonly workDir: string;
   identityKey = '';
   mssId = 'lab';
+  /** Where the MSS delivers mail (with `mail`), inside this run's work dir. */
+  maildir = '';
   private procs: LabProc[] = [];
   private created: string[] = [];
   private capture: LabProc | null = null;
@@ -109,7 +115,7 @@ export class Testbed {
 
   private constructor(readonly opts: TestbedOptions) {
     this.names = runNames(newRunPrefix());
-    this.workDir = mkdtempSync(join(tmpdir(), this.names.prefix + '-'));
+    this.workDir = makeTempDir(this.names.prefix + '-');
     this.log = opts.log || (() => undefined);
   }
 
@@ -204,9 +210,11 @@ export class Testbed {
     const mss = this.spawn('mss', n.mss, process.execPath, [
       '--import', 'tsx', join(ROOT, 'host/lab/mss-main.ts'), '--data-dir', join(this.workDir, 'mss'), '--host', MSS_IP,
       '--port', String(BROKER_PORT), '--mss-id', this.mssId,
+      ...(this.opts.mail ? ['--mail', '--mix-mean-delay', String(this.opts.mail.mixMeanDelaySec)] : []),
     ]);
     const ready = JSON.parse(await mss.waitLine((l) => l.startsWith('{"ready":true'), 60_000));
     this.identityKey = ready.identityKey;
+    this.maildir = ready.maildir || '';
     this.step('mss');
 
     await Promise.all(
@@ -250,7 +258,7 @@ export class Testbed {
     // Also anything carrying our prefix that a half-done step made.
     const left = (await listNamespaces()).filter((x) => prefixOf(x) === this.prefix);
     for (const ns of left) await deleteNamespace(ns);
-    rmSync(this.workDir, { recursive: true, force: true });
+    removeTempDir(this.workDir);
     live.delete(this);
     return (await listNamespaces()).filter((x) => prefixOf(x) === this.prefix);
   }
@@ -271,13 +279,30 @@ export class Testbed {
         /* already gone */
       }
     }
-    rmSync(this.workDir, { recursive: true, force: true });
+    removeTempDir(this.workDir);
     live.delete(this);
   }
 }
 
 async function execFileOk(args: string[]): Promise<void> {
   await execTool('ip', args);
+}
+
+/**
+ * Work directories left by lab runs whose process is gone (SIGKILL runs no handler), or by the run
+ * `prefix` alone: each holds that run's MSS secret keys.
+ */
+export function leftoverWorkDirs(prefix?: string): string[] {
+  const dir = tmpdir();
+  return readdirSync(dir)
+    .filter((n) => {
+      const m = /^(hoodlab-\d{1,10}-[0-9a-f]{6})-[A-Za-z0-9]{6}$/.exec(n);
+      if (!m) return false;
+      if (prefix) return m[1] === prefix;
+      const pid = ownerPid(m[1]);
+      return pid !== null && pid !== process.pid && !pidAlive(pid);
+    })
+    .map((n) => join(dir, n));
 }
 
 /** Tear down every testbed of this process (SIGINT/SIGTERM handlers of the CLI). */

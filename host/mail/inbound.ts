@@ -16,8 +16,8 @@ const TMPID = /^[a-z2-7]{1,32}$/;
 export interface InboundRouter {
   /** Is there a live session or a drop box for this TmpId? */
   known(tmpId: string): boolean;
-  /** Deliver or store; returns what happened, or throws an SmtpError. */
-  route(tmpId: string, age: Uint8Array): 'delivered' | 'stored';
+  /** Deliver, store, or hold in the mix (docs/anonymity.md); returns what happened, or throws an SmtpError. */
+  route(tmpId: string, age: Uint8Array): 'delivered' | 'stored' | 'queued';
 }
 
 export interface InboundServer {
@@ -89,7 +89,7 @@ export async function startInbound(opts: {
           const parsed = extractAge(Buffer.concat(chunks), opts.maxAgeBytes);
           const r = opts.router.route(t, parsed.age);
           opts.count('smtp_' + r);
-          cb(null, r === 'delivered' ? 'delivered to the PDA' : 'kept in the drop box');
+          cb(null, r === 'delivered' ? 'delivered to the PDA' : r === 'stored' ? 'kept in the drop box' : 'queued');
         } catch (e) {
           if (e instanceof DecodeError) {
             opts.count('smtp_' + e.reason);

@@ -3,6 +3,7 @@
  */
 import { resolve } from 'node:path';
 import type { Logger } from '../common/log';
+import { DEFAULT_MIX_MAX_QUEUED, DEFAULT_MIX_MEAN_DELAY_SEC } from '../mix/defaults';
 import { MailService, type Smarthost } from './service';
 
 export interface MailCliOptions {
@@ -21,6 +22,10 @@ export interface MailCliOptions {
   smtpListen?: string;
   dropBoxRetentionSec?: number;
   maxMailBytes?: number;
+  /** Mean delay of the exponential mix on mail out and replies in; 0: off. Default 1800 (docs/anonymity.md). */
+  mixMeanDelaySec?: number;
+  /** Messages the mix holds per direction before refusing more. Default 10000. */
+  mixMaxQueued?: number;
 }
 
 function hostPort(s: string, what: string): { host: string; port: number } {
@@ -50,5 +55,6 @@ export async function mailServiceFromOptions(o: MailCliOptions): Promise<MailSer
     inbound: listen,
     ...(o.dropBoxRetentionSec !== undefined ? { dropBoxRetentionSec: o.dropBoxRetentionSec } : {}),
     ...(o.maxMailBytes !== undefined ? { maxSendBytes: o.maxMailBytes } : {}),
+    mix: { meanDelaySec: o.mixMeanDelaySec ?? DEFAULT_MIX_MEAN_DELAY_SEC, maxQueued: o.mixMaxQueued ?? DEFAULT_MIX_MAX_QUEUED },
   });
 }

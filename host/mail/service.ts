@@ -7,6 +7,8 @@
  *  - inbound: replies to `<TmpId>@<domain>` go as DELIVER fragments to the live session holding that
  *    TmpId, or into its drop box once the session has ended.
  * The MSS only ever handles age ciphertext whose keys it does not have (Alice's key, Bob's K_BA).
+ * With `mix` set, both directions pass an exponential mix (host/mix/, docs/anonymity.md; paper §6.1):
+ * a message is acknowledged once stored in the mix's queue and leaves after its own random delay.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -44,6 +46,10 @@ import { DropBox } from './dropbox';
 import { startInbound, type InboundServer } from './inbound';
 import { startLocalSmarthost, type LocalSmarthost } from './local-smarthost';
 import { SmtpError } from './smtp-error';
+import { ExpMix, MixFullError, PermanentDeliveryError, type MixClock } from '../mix/exp-mix';
+import { MixStore } from '../mix/mix-store';
+import type { MixStatsSnapshot } from '../mix/mix-stats';
+import { decodeMixedMail, encodeMixedMail } from '../mix/mail-payload';
 
 export interface Smarthost {
   host: string;
@@ -78,6 +84,11 @@ export interface MailOptions {
   dropBoxRetentionSec: number;
   dropBoxMaxEntries: number;
   maxDropBoxes: number;
+  /**
+   * Exponential mix on mail out and replies in (docs/anonymity.md), queue in <dataDir>/mail/mix.sqlite;
+   * absent or meanDelaySec 0: every message is passed on at once.
+   */
+  mix?: { meanDelaySec: number; maxQueued: number; clock?: MixClock; retryDelaySec?: number };
 }
 
 export const DEFAULT_MAIL_OPTIONS = {
@@ -107,6 +118,10 @@ const STATUS_OF: Record<string, number> = {
 
 export interface MailStats {
   sent: number;
+  /** Accepted into the mix (both directions), waiting or released. */
+  mixed: number;
+  /** Released from the mix but undeliverable (session and drop box gone, smarthost refused for good). */
+  mixDropped: number;
   sendFailed: number;
   delivered: number;
   stored: number;
@@ -115,7 +130,7 @@ export interface MailStats {
 }
 
 export class MailService {
-  readonly stats: MailStats = { sent: 0, sendFailed: 0, delivered: 0, stored: 0, pickedUp: 0, rejected: {} };
+  readonly stats: MailStats = { sent: 0, mixed: 0, mixDropped: 0, sendFailed: 0, delivered: 0, stored: 0, pickedUp: 0, rejected: {} };
   readonly dropBox: DropBox;
   readonly services: Service[];
   private core: MssCore | null = null;
@@ -127,6 +142,9 @@ export class MailService {
   private readonly live = new Map<string, SessionMailState>();
   private sweeper: NodeJS.Timeout | null = null;
   private readonly budget: ByteBudget;
+  private mixStore: MixStore | null = null;
+  private mixOut: ExpMix | null = null;
+  private mixIn: ExpMix | null = null;
 
   private constructor(readonly opts: MailOptions) {
     this.dropBox = new DropBox(
@@ -165,6 +183,7 @@ export class MailService {
       m.local = await startLocalSmarthost({ maildir: m.localMaildir, maxBytes: 4 * opts.maxSendBytes + 65536, log: opts.log });
       relay = { host: m.local.host, port: m.local.port };
     }
+    if (opts.mix && opts.mix.meanDelaySec > 0) m.startMix(opts.mix);
     m.transport = nodemailer.createTransport({
       host: relay.host,
       port: relay.port,
@@ -200,6 +219,35 @@ export class MailService {
     return m;
   }
 
+  private startMix(mix: NonNullable<MailOptions['mix']>): void {
+    this.mixStore = MixStore.open(join(this.opts.dataDir, 'mail', 'mix.sqlite'));
+    const common = {
+      meanDelaySec: mix.meanDelaySec,
+      maxQueued: mix.maxQueued,
+      clock: mix.clock,
+      retryDelaySec: mix.retryDelaySec,
+      log: this.opts.log,
+      onDrop: (err: unknown) => {
+        this.stats.mixDropped++;
+        // Only our own reason texts: a smarthost's error text may quote the recipient.
+        this.opts.log.warn({ event: 'mix_dropped', reason: err instanceof PermanentDeliveryError ? err.message : 'retries exhausted' }, 'a mixed message could not be delivered');
+      },
+    };
+    this.mixOut = new ExpMix({ ...common, lane: 'out', queue: this.mixStore.lane('out'), deliver: (p) => this.releaseOut(p) });
+    this.mixIn = new ExpMix({ ...common, lane: 'in', queue: this.mixStore.lane('in'), deliver: (p) => this.releaseIn(p) });
+  }
+
+  /** Start releasing what the mix holds (after attach: replies need the core). */
+  private startMixTimers(): void {
+    this.mixOut?.start();
+    this.mixIn?.start();
+  }
+
+  /** The mix's running statistics per direction (null: no mix). */
+  mixStats(): { out: MixStatsSnapshot; in: MixStatsSnapshot } | null {
+    return this.mixOut && this.mixIn ? { out: this.mixOut.stats(), in: this.mixIn.stats() } : null;
+  }
+
   /** Where the embedded default stores outbound mail. */
   get localMaildir(): string {
     return join(this.opts.dataDir, 'mail', 'maildir');
@@ -222,6 +270,7 @@ export class MailService {
   /** Connect to the core whose sessions this service serves (after MssGateway.start). */
   attach(core: MssCore): void {
     this.core = core;
+    this.startMixTimers();
   }
 
   private count(reason: string): void {
@@ -277,36 +326,93 @@ export class MailService {
       this.status(ctx, OP_SEND, msgId, ST_LIMIT, 0, 'too many messages in this session');
       return;
     }
-    s.sends++;
     const tmpId = ctx.tmpId;
-    this.transport
-      .sendMail({
-        envelope: { from: `${tmpId}@${this.opts.domain}`, to: [send.to] },
-        from: `${tmpId}@${this.opts.domain}`,
-        to: send.to,
-        subject: 'age-encrypted message',
-        text:
-          // Short ASCII lines only, so the mail goes out as 7bit and the armor stays byte-for-byte
-          // copyable into `age -d` (a longer line would make nodemailer use quoted-printable).
-          'This message is encrypted with age (https://age-encryption.org/v1).\n' +
-          'Decrypt it with your age identity. To reply, encrypt your answer to\n' +
-          'the Reply-Recipient key inside and send it to this address\n' +
-          '(`hood recipient reply` does both).\n\n' +
-          armor(send.age),
-        headers: { 'X-Hood-Mail': 'v1' },
-      })
-      .then(
-        () => {
-          this.stats.sent++;
-          this.opts.log.info({ event: 'mail_sent', tmpId, msgId: toHex(msgId), bytes: send.age.length }, 'mail sent');
-          this.status(ctx, OP_SEND, msgId, ST_OK, 0, 'sent');
-        },
-        (err: Error & { responseCode?: number }) => {
-          this.stats.sendFailed++;
-          this.opts.log.warn({ event: 'mail_send_failed', tmpId, code: err.responseCode, err: err.message }, 'mail send failed');
-          this.status(ctx, OP_SEND, msgId, ST_SMTP_FAILED, 0, 'smarthost refused: ' + (err.responseCode || 'no answer'));
-        },
-      );
+    if (this.mixOut) {
+      try {
+        this.mixOut.accept(encodeMixedMail({ tmpId, to: send.to, age: send.age }));
+      } catch (e) {
+        const full = e instanceof MixFullError;
+        this.count(full ? 'mix_full' : 'mix_error');
+        if (!full) this.opts.log.error({ event: 'mix_store_failed', err: (e as Error).message }, 'mix queue write failed');
+        this.status(ctx, OP_SEND, msgId, ST_BUSY, 0, full ? 'mix queue full, try again later' : 'mix queue unavailable');
+        return;
+      }
+      // Stored (synchronous SQLite commit) before the PDA hears OK; no identifier in the log.
+      s.sends++;
+      this.stats.mixed++;
+      this.status(ctx, OP_SEND, msgId, ST_OK, 0, 'queued');
+      return;
+    }
+    s.sends++;
+    this.sendOut(tmpId, send.to, send.age).then(
+      () => {
+        this.stats.sent++;
+        this.opts.log.info({ event: 'mail_sent', tmpId, msgId: toHex(msgId), bytes: send.age.length }, 'mail sent');
+        this.status(ctx, OP_SEND, msgId, ST_OK, 0, 'sent');
+      },
+      (err: Error & { responseCode?: number }) => {
+        this.stats.sendFailed++;
+        this.opts.log.warn({ event: 'mail_send_failed', tmpId, code: err.responseCode, err: err.message }, 'mail send failed');
+        this.status(ctx, OP_SEND, msgId, ST_SMTP_FAILED, 0, 'smarthost refused: ' + (err.responseCode || 'no answer'));
+      },
+    );
+  }
+
+  /** One mail from `<TmpId>@domain` to the smarthost. */
+  private sendOut(tmpId: string, to: string, age: Uint8Array): Promise<unknown> {
+    return this.transport.sendMail({
+      envelope: { from: `${tmpId}@${this.opts.domain}`, to: [to] },
+      from: `${tmpId}@${this.opts.domain}`,
+      to,
+      subject: 'age-encrypted message',
+      text:
+        // Short ASCII lines only, so the mail goes out as 7bit and the armor stays byte-for-byte
+        // copyable into `age -d` (a longer line would make nodemailer use quoted-printable).
+        'This message is encrypted with age (https://age-encryption.org/v1).\n' +
+        'Decrypt it with your age identity. To reply, encrypt your answer to\n' +
+        'the Reply-Recipient key inside and send it to this address\n' +
+        '(`hood recipient reply` does both).\n\n' +
+        armor(age),
+      headers: { 'X-Hood-Mail': 'v1' },
+    });
+  }
+
+  /** The outbound mix releases a mail: a 5xx is final, anything else is retried by the mix. */
+  private async releaseOut(payload: Uint8Array): Promise<void> {
+    let m;
+    try {
+      m = decodeMixedMail(payload);
+    } catch (e) {
+      throw new PermanentDeliveryError((e as Error).message);
+    }
+    try {
+      await this.sendOut(m.tmpId, m.to, m.age);
+    } catch (e) {
+      const code = (e as { responseCode?: number }).responseCode;
+      this.stats.sendFailed++;
+      // Logged without TmpId or recipient: the time of this line is the time the mail left.
+      this.opts.log.warn({ event: 'mail_send_failed', code }, 'mixed mail send failed');
+      if (code && code >= 500) throw new PermanentDeliveryError('smarthost refused: ' + code);
+      throw new Error('smarthost: ' + (code || 'no answer'));
+    }
+    this.stats.sent++;
+  }
+
+  /** The inbound mix releases a reply: to the live session or its drop box; gone for good: dropped. */
+  private releaseIn(payload: Uint8Array): void {
+    let m;
+    try {
+      m = decodeMixedMail(payload);
+    } catch (e) {
+      throw new PermanentDeliveryError((e as Error).message);
+    }
+    try {
+      this.routeNow(m.tmpId, m.age);
+    } catch (e) {
+      // A full drop box may empty at Bob's pickup: retry. No session and no box any more: drop.
+      if (e instanceof SmtpError && e.responseCode === 452) throw new Error('drop box full');
+      throw new PermanentDeliveryError(e instanceof SmtpError ? 'no live session or drop box' : e instanceof DecodeError ? 'reply refused: ' + e.reason : 'undeliverable');
+    }
   }
 
   private onControl(ctx: ServiceContext, payload: Uint8Array): void {
@@ -367,8 +473,23 @@ export class MailService {
     return !!this.core.sessions.findByTmpId(tmpId) || this.dropBox.accepts(tmpId);
   }
 
-  private route(tmpId: string, age: Uint8Array): 'delivered' | 'stored' {
+  private route(tmpId: string, age: Uint8Array): 'delivered' | 'stored' | 'queued' {
     if (age.length > this.opts.maxReplyBytes) throw new DecodeError('too_large', 'reply of ' + age.length + ' bytes');
+    if (this.mixIn) {
+      try {
+        this.mixIn.accept(encodeMixedMail({ tmpId, to: '', age }));
+      } catch (e) {
+        if (e instanceof MixFullError) throw new SmtpError(452, '4.3.1 mix queue full, try again later');
+        throw e;
+      }
+      // Stored before the 250 goes back to the sending server.
+      this.stats.mixed++;
+      return 'queued';
+    }
+    return this.routeNow(tmpId, age);
+  }
+
+  private routeNow(tmpId: string, age: Uint8Array): 'delivered' | 'stored' {
     const core = this.core;
     if (core && core.sessions.findByTmpId(tmpId)) {
       if (this.sendDeliver((p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) {
@@ -389,6 +510,9 @@ export class MailService {
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    await this.mixOut?.stop();
+    await this.mixIn?.stop();
+    this.mixStore?.close();
     this.transport?.close();
     if (this.inboundServer) await this.inboundServer.close();
     if (this.local) await this.local.close();

@@ -7,9 +7,6 @@
  * multicast 03:00:00:00:00:03). A simulation is reproducible from its seed (spin -n).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
 import { toHex } from '../../shared/src/bytes';
 import { x25519Base } from '../../shared/src/crypto/x25519';
@@ -22,6 +19,7 @@ import { CHANNEL_PAID, CHANNEL_PAY } from '../../shared/src/pay/constants';
 import { deriveSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
 import { downTopic } from '../../shared/src/protocol/topics';
 import { createLogger } from '../common/log';
+import { makeTempDir, removeTempDir } from '../common/temp-dir';
 import { DEFAULT_MSS_CONFIG, MssCore, type Outbound, type Service, type UpResult } from '../mss/core';
 import { loadOrCreateMssKeys, type MssKeys } from '../mss/keys';
 import { echoService } from '../mss/services/echo';
@@ -306,7 +304,7 @@ export function traceSeed(seed: number, i: number): number {
 }
 
 export async function conformance(o: ConformanceOptions): Promise<ConformanceResult> {
-  const keyDir = mkdtempSync(path.join(tmpdir(), 'hood-model-mss-'));
+  const keyDir = makeTempDir('hood-model-mss-'); // MSS keys for the replay
   try {
     const keys = loadOrCreateMssKeys(keyDir);
     const decisions: Record<string, number> = {};
@@ -334,6 +332,6 @@ export async function conformance(o: ConformanceOptions): Promise<ConformanceRes
     await Promise.all(Array.from({ length: Math.max(1, o.parallel ?? 2) }, worker));
     return { traces: o.traces, steps, mismatches, decisions };
   } finally {
-    rmSync(keyDir, { recursive: true, force: true });
+    removeTempDir(keyDir);
   }
 }

@@ -4,10 +4,10 @@
  * each with a wall-time limit; parse what pan reports. Nothing here knows the protocol.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTempDir, removeTempDir } from '../common/temp-dir';
 
 export const MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/model');
 export const MODEL_FILE = 'hood.pml';
@@ -54,14 +54,14 @@ export function exec(cmd: string, args: string[], cwd: string, timeoutMs: number
 
 /** A private copy of the model (pan writes its trail and sources next to it). */
 export function modelWorkdir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hood-model-'));
+  const dir = makeTempDir('hood-model-');
   for (const f of readdirSync(MODEL_DIR)) if (f.endsWith('.pml')) copyFileSync(path.join(MODEL_DIR, f), path.join(dir, f));
   return dir;
 }
 
 export function removeWorkdir(dir: string): void {
   built.delete(dir);
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 }
 
 /** `-DNAME=value` / `-DNAME` options for spin (model bounds and mutants). */

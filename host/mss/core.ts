@@ -7,7 +7,7 @@
  * Paper steps: 1 beacon (beacon()), 2 JOIN with K_BD and proposed TmpMAC, 3 ACCEPT with TmpId, 8 BYE.
  */
 import { randomBytes } from 'node:crypto';
-import { DecodeError, toHex, wipe } from '../../shared/src/bytes';
+import { DecodeError, wipe } from '../../shared/src/bytes';
 import { base32Encode } from '../../shared/src/base32';
 import { assembleBeacon, beaconSigningInput, encodeBeaconBody, type BeaconExtension } from '../../shared/src/protocol/beacon';
 import { DIR_DOWN, DIR_UP, decodeCellHeader, openJoin, openSession, sealSession } from '../../shared/src/protocol/cells';
@@ -19,6 +19,8 @@ import {
   BYE_SESSION_LIMIT,
   KIND_JOIN,
   MSG_BYE,
+  MSG_COVER,
+  COVER_ANSWER,
   MSG_DATA,
   MSG_REKEY,
   REFUSE_BAD_REQUEST,
@@ -37,9 +39,14 @@ import { deriveSessionKeys, kbdFingerprint, wipeSessionKeys, type SessionKeys } 
 import { downTopic } from '../../shared/src/protocol/topics';
 import { formatMac, isValidTmpMac } from '../../shared/src/tmpmac';
 import type { Logger } from '../common/log';
+import { installNativeCrypto } from '../crypto/native';
 import { JoinReplayCache } from './join-replay';
 import type { MssKeys } from './keys';
-import { SessionTable, type Session } from './session-table';
+import { SessionTable, flatKey, hexKey, packKeys, type Session } from './session-table';
+
+// Every host MSS (gateway, lab, tests, benchmarks) runs the protocol's AEAD, X25519 and HKDF on node:crypto,
+// with the JS contract unchanged (host/crypto/native.ts); the PDA bundle keeps the JS code.
+installNativeCrypto();
 
 export interface Outbound {
   topic: string;
@@ -120,7 +127,7 @@ export interface Service {
 }
 
 export type UpResult =
-  | { ok: true; what: 'join' | 'data' | 'rekey' | 'bye'; tmpId?: string }
+  | { ok: true; what: 'join' | 'data' | 'rekey' | 'bye' | 'cover'; tmpId?: string }
   | { ok: false; reason: string };
 
 export interface MssStats {
@@ -130,6 +137,9 @@ export interface MssStats {
   ended: Record<string, number>;
   cellsUp: number;
   cellsDown: number;
+  /** Cover cells dropped after authentication (docs/protocol.md §3.5), and cover cells sent back. */
+  coverIn: number;
+  coverOut: number;
 }
 
 const REFUSE_NAMES: Record<number, string> = {
@@ -141,7 +151,7 @@ const REFUSE_NAMES: Record<number, string> = {
 
 export class MssCore {
   readonly sessions = new SessionTable();
-  readonly stats: MssStats = { accepted: 0, refused: {}, rejected: {}, ended: {}, cellsUp: 0, cellsDown: 0 };
+  readonly stats: MssStats = { accepted: 0, refused: {}, rejected: {}, ended: {}, cellsUp: 0, cellsDown: 0, coverIn: 0, coverOut: 0 };
   private readonly replay = new JoinReplayCache();
   private readonly services = new Map<number, Service>();
   private signedBeacon: Uint8Array;
@@ -217,7 +227,7 @@ export class MssCore {
     const join = opened.msg;
     // Keys per JOIN (salt = epk), so even a K_BD that came twice never gives the same key set (§6).
     const keys = deriveSessionKeys(join.kbd, epk);
-    const kbdId = toHex(kbdFingerprint(join.kbd));
+    const kbdId = hexKey(kbdFingerprint(join.kbd));
     wipe(join.kbd);
     const drop = (reason: string): UpResult => {
       wipeSessionKeys(keys);
@@ -245,12 +255,13 @@ export class MssCore {
 
     let tmpId = base32Encode(this.random(TMPID_BYTES));
     while (this.sessions.tmpIdInUse(tmpId)) tmpId = base32Encode(this.random(TMPID_BYTES));
+    tmpId = flatKey(tmpId);
     const now = this.now();
     const s: Session = {
       tmpId,
-      tmpMac: formatMac(join.tmpMac),
+      tmpMac: flatKey(formatMac(join.tmpMac)),
       kbdId,
-      keys,
+      keys: packKeys(keys),
       downSeq: 0,
       upWindow: new ReplayWindow(),
       createdAt: now,
@@ -312,18 +323,30 @@ export class MssCore {
       case MSG_REKEY: {
         // New keys salted with the uplink tag they replace: a key set is replaced at most once (§6).
         const keys = deriveSessionKeys(m.kbd, s.keys.upTag);
-        const kbdId = toHex(kbdFingerprint(m.kbd));
+        const kbdId = hexKey(kbdFingerprint(m.kbd));
         wipe(m.kbd);
         if (this.sessions.findByKbd(kbdId)) {
           wipeSessionKeys(keys);
           return this.reject('kbd_collision');
         }
-        this.sessions.rekey(s, keys, kbdId);
+        this.sessions.rekey(s, packKeys(keys), kbdId);
         s.lastSeenAt = this.now();
         this.send(s, { type: MSG_REKEYED });
         this.log.info({ event: 'session_rekeyed', tmpId: s.tmpId }, 'session rekeyed');
         return { ok: true, what: 'rekey', tmpId: s.tmpId };
       }
+      case MSG_COVER:
+        // §3.5: authenticated and replay-checked like any cell (it used its seq), then dropped. It refreshes
+        // the idle timer — the PDA is there, and with cover on its keepalives ride the same Poisson clock — but
+        // does not count as DATA (no service sees it, it settles nothing, §7.6). answer=1 gets one COVER back,
+        // the same size as any answer, so the downlink of a cover cell looks like that of a real cell answered.
+        s.lastSeenAt = this.now();
+        this.stats.coverIn++;
+        if (m.answer === COVER_ANSWER) {
+          this.stats.coverOut++;
+          this.send(s, { type: MSG_COVER, answer: 0 });
+        }
+        return { ok: true, what: 'cover', tmpId: s.tmpId };
       case MSG_BYE:
         this.send(s, { type: MSG_BYE, reason: BYE_ACK });
         this.end(s, 'bye');

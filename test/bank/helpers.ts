@@ -1,21 +1,19 @@
 /** Shared test fixtures: a real bank on 127.0.0.1 (port 0) over a real SQLite file in a temp dir. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { silentLogger } from '../../host/common/log';
 import { startBank, type RunningBank } from '../../host/bank/service';
+import { removeTestDir, testDir } from '../helpers/temp-dir';
 
 const made: string[] = [];
 
 /** A fresh temp dir, removed by cleanupTempDirs() (call it in afterAll). */
 export function tempDir(prefix: string): string {
-  const d = mkdtempSync(join(tmpdir(), 'hood-' + prefix + '-'));
+  const d = testDir('hood-' + prefix + '-');
   made.push(d);
   return d;
 }
 
 export function cleanupTempDirs(): void {
-  while (made.length) rmSync(made.pop()!, { recursive: true, force: true });
+  while (made.length) removeTestDir(made.pop()!);
 }
 
 export interface TestBank extends RunningBank {
@@ -37,7 +35,7 @@ export async function startTestBank(dir = tempDir('bank')): Promise<TestBank> {
     },
     async stop() {
       await bank.close();
-      rmSync(dir, { recursive: true, force: true });
+      removeTestDir(dir);
     },
   };
 }

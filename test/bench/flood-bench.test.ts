@@ -3,8 +3,7 @@
  * end to end with --seconds 3 --json and prints the documented fields.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { joinMaker, junkJoinCell, junkSessionCell } from '../../host/bench/flood-cells';
@@ -12,10 +11,11 @@ import { loadOrCreateMssKeys } from '../../host/mss/keys';
 import { DecodeError, equalBytes } from '../../shared/src/bytes';
 import { decodeCellHeader, openJoin } from '../../shared/src/protocol/cells';
 import { KIND_JOIN, KIND_SESSION } from '../../shared/src/protocol/constants';
+import { testDir } from '../helpers/temp-dir';
 
 describe('hood bench flood', () => {
   it('makes JOINs the MSS opens, for the beacon nonce given; junk is of the cell size and does not open', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hood-test-floodcells-'));
+    const dir = testDir('hood-test-floodcells-');
     try {
       const keys = loadOrCreateMssKeys(dir);
       const nonce = new Uint8Array(8).fill(7);

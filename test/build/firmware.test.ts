@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import {
 } from '../../host/build/firmware';
 import { checkEspruinoSource } from '../../host/build/espruino-check';
 import { createEspruinoContext, disposeEspruinoContext, runBundle } from '../../boards/emu/espruino-vm';
+import { testDir } from '../helpers/temp-dir';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -21,7 +22,7 @@ const random = (n: number) => new Uint8Array(n).fill(7);
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'hood-build-test-'));
+  dir = testDir('hood-build-test-');
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -3,13 +3,14 @@
  * must have no upward import; the check itself is shown to catch every import form on samples and on a
  * throw-away tree, so a pass means something.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LAYERS, layerSources, relativeImports, upwardImports, upwardImportsIn } from './layer-check';
+import { testDir } from '../helpers/temp-dir';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -86,7 +87,7 @@ describe('one-way layers (shared <- firmware <- boards <- host)', () => {
   });
 
   describe('on a throw-away tree', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'hood-layers-'));
+    const dir = testDir('hood-layers-');
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const put = (rel: string, text: string) => {
       mkdirSync(path.join(dir, path.dirname(rel)), { recursive: true });

@@ -1,16 +1,16 @@
 /** `hood mss cashout` as a user runs it: one process at a time owns the till. */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { testDir } from '../helpers/temp-dir';
 
 const run = promisify(execFile);
 
 describe('hood mss cashout', () => {
   it('refuses while another live process holds the till, and cashes out (nothing yet) when free', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hood-cashout-'));
+    const dir = testDir('hood-cashout-');
     mkdirSync(join(dir, 'till'), { recursive: true });
     writeFileSync(join(dir, 'till', 'lock'), String(process.pid)); // "the gateway" (this live process)
     const busy = await run(process.execPath, ['bin/hood.js', 'mss', '--data-dir', dir, '--bank-listen', '127.0.0.1:0', 'cashout']).catch((e) => e);

@@ -6,18 +6,18 @@
  * $HOOD_BROKER_PASSWORD or --broker-password-file, and no output line carries the password.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../host/cli/hood';
 import { promptHidden, readSecret } from '../../host/common/secret-input';
 import { startHardenedMosquitto, startMosquitto, stopMosquitto, type HardenedMosquitto, type Running } from '../helpers/mosquitto';
+import { testDir } from '../helpers/temp-dir';
 
 const dirs: string[] = [];
 const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'hood-secrets-'));
+  const d = testDir('hood-secrets-');
   dirs.push(d);
   return d;
 };

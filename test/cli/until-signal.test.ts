@@ -6,11 +6,11 @@
  * that uses it for the bank: SIGINT stops a stand-alone bank.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signalExitCode } from '../../host/cli/signals';
+import { testDir } from '../helpers/temp-dir';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const started: ChildProcess[] = [];
@@ -91,7 +91,7 @@ describe('runUntilSignal', () => {
 
 describe('host/bank/main.ts on the shared parser', () => {
   it('a stand-alone bank stops on SIGINT and exits 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hood-bank-main-'));
+    const dir = testDir('hood-bank-main-');
     dirs.push(dir);
     const p = start('host/bank/main.ts', ['--listen', '127.0.0.1:0', '--data-dir', dir, '--quote-ttl', '60']);
     await p.waitFor(/"msg":"listening"/);

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { JoinKeyPool, joinKeys, IDLE_DELAY_MS } from '../../firmware/src/precompute';
+import fc from 'fast-check';
+import { JoinKeyPool, joinKeys, IDLE_DELAY_MS, BOOT_DELAY_MS } from '../../firmware/src/precompute';
 import type { Board } from '../../firmware/src/board';
 import { sealJoin, openJoin, decodeCellHeader } from '../../shared/src/protocol/cells';
 import { DEFAULT_CELL_SIZE, MSG_JOIN } from '../../shared/src/protocol/constants';
@@ -85,6 +86,57 @@ describe('JoinKeyPool (precomputed JOIN ephemeral key)', () => {
     pool.prepare();
     f.runTimers();
     expect(pool.ready()).toBe(true);
+  });
+
+  it('take() cancels a computation not yet run (none runs during the session that took)', () => {
+    const f = fakeBoard();
+    const pool = new JoinKeyPool(f.board);
+    pool.prepare(BOOT_DELAY_MS); // as at boot
+    expect(f.timers.map((t) => t.ms)).toEqual([BOOT_DELAY_MS]);
+    const e = pool.take(); // a session started before the idle computation ran
+    expect(e.publicKey).toBe(null);
+    expect(f.handed.length).toBe(1); // only take()'s own draw
+    f.runTimers();
+    expect(f.handed.length).toBe(1); // the cancelled computation drew nothing
+    expect(pool.ready()).toBe(false);
+    pool.prepare(); // the wipe schedules the next one as usual
+    f.runTimers();
+    expect(pool.ready()).toBe(true);
+  });
+
+  it('random sequences of prepare/run/take/discard: each pair handed out at most once, never computed during a session, discarded pairs wiped', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('prepare', 'run', 'take', 'discard'), { minLength: 1, maxLength: 60 }), (ops) => {
+        const f = fakeBoard();
+        const pool = new JoinKeyPool(f.board);
+        const given = new Set<Uint8Array>();
+        let inSession = false;
+        for (const op of ops) {
+          if (op === 'prepare') {
+            inSession = false; // prepare() is called when idle: at boot or after a wipe
+            pool.prepare();
+          } else if (op === 'run') {
+            const before = f.handed.length;
+            f.runTimers();
+            // Nothing is drawn by an idle computation once a session has taken its pair.
+            if (inSession) expect(f.handed.length).toBe(before);
+          } else if (op === 'take') {
+            const held = pool.ready();
+            const e = pool.take();
+            expect(given.has(e.secret)).toBe(false);
+            given.add(e.secret);
+            expect(e.publicKey === null).toBe(!held);
+            if (e.publicKey) expect(toHex(e.publicKey)).toBe(toHex(x25519Base(e.secret)));
+            inSession = true;
+          } else {
+            pool.discard();
+            // Every drawn secret that was not handed out is overwritten.
+            for (const b of f.handed) if (!given.has(b)) expect(isAllZero(b)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('joinKeys(board): one pool per board; a new board discards the old pool (no carry-over)', () => {

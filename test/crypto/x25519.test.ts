@@ -1,4 +1,6 @@
 import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import nacl from 'tweetnacl';
 import { diffieHellman } from 'node:crypto';
 import { x25519, x25519Base, x25519Keypair, x25519Shared } from '../../shared/src/crypto/x25519';
 import { hex, unhex, seededBytes } from './helpers';
@@ -90,6 +92,21 @@ describe('x25519 (RFC 7748)', () => {
       }
       expect(hex(ours)).toBe(theirs);
     }
+  });
+
+  it('equals tweetnacl scalarMult on random scalars and u (any 32 bytes: top bit, u >= p, low order)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (k, u) => {
+        const want = nacl.scalarMult(new Uint8Array(k), new Uint8Array(u));
+        const kIn = new Uint8Array(k);
+        const uIn = new Uint8Array(u);
+        expect(Buffer.from(x25519(kIn, uIn)).toString('hex')).toBe(Buffer.from(want).toString('hex'));
+        // Inputs are left as given (the clamping works on a copy).
+        expect(Buffer.from(kIn).equals(Buffer.from(k))).toBe(true);
+        expect(Buffer.from(uIn).equals(Buffer.from(u))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('x25519Shared throws on low-order peer keys (RFC 7748 §6.1 all-zero check)', () => {

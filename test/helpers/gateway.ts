@@ -1,11 +1,9 @@
 /** Start a real MSS gateway (embedded aedes broker on a free loopback port, or an external broker). */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { silentLogger, type Logger } from '../../host/common/log';
 import type { MssConfig } from '../../host/mss/core';
 import { MssGateway } from '../../host/mss/gateway';
 import { DEFAULT_OUT_FILE } from '../../host/build/firmware';
+import { removeTestDir, testDir } from './temp-dir';
 
 export const BUNDLE = DEFAULT_OUT_FILE;
 
@@ -21,7 +19,7 @@ export async function startGateway(
     tickMs?: number;
   } = {},
 ) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hood-test-gw-'));
+  const dataDir = testDir('hood-test-gw-');
   const gw = await MssGateway.start({
     dataDir,
     log: opts.log || silentLogger(),
@@ -39,7 +37,7 @@ export async function startGateway(
     dataDir,
     async stop() {
       await gw.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeTestDir(dataDir);
     },
   };
 }

@@ -5,11 +5,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GATEWAY_USER, renderMosquittoConfig } from '../../host/mss/mosquitto/config';
 import { freePort, waitForPort } from '../mqtt/node-board';
+import { removeTestDir, testDir } from './temp-dir';
 
 function findMosquitto(): string {
   for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto']) if (existsSync(p)) return p;
@@ -35,7 +35,7 @@ export interface MosquittoSetup {
 export async function startMosquitto(setup: MosquittoSetup = {}): Promise<Running> {
   const bin = findMosquitto();
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'hood-mosq-'));
+  const dir = testDir('hood-mosq-');
   const conf = join(dir, 'mosquitto.conf');
   for (const [name, text] of Object.entries(setup.files || {})) writeFileSync(join(dir, name), text, { mode: 0o600 });
   writeFileSync(
@@ -71,7 +71,7 @@ export async function stopMosquitto(r: Running): Promise<void> {
     await r.exited;
     clearTimeout(t);
   }
-  rmSync(r.dir, { recursive: true, force: true });
+  removeTestDir(r.dir);
 }
 
 

@@ -1,8 +1,5 @@
 /** Test fixtures: an MSS core with a real key pair in a temp dir, and a protocol-level PDA built from shared/. */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { DIR_DOWN, DIR_UP, decodeCellHeader, openSession, sealJoin, sealSession } from '../../shared/src/protocol/cells';
 import { decodeBeacon } from '../../shared/src/protocol/beacon';
@@ -17,6 +14,7 @@ import { createLogger } from '../../host/common/log';
 import { DEFAULT_MSS_CONFIG, MssCore, type MssConfig, type Outbound } from '../../host/mss/core';
 import { loadOrCreateMssKeys } from '../../host/mss/keys';
 import { echoService } from '../../host/mss/services/echo';
+import { testDir } from './temp-dir';
 
 export const rnd = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -31,7 +29,8 @@ export interface CoreFixture {
 }
 
 export function makeCore(config: Partial<MssConfig> = {}): CoreFixture {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hood-test-mss-'));
+  // Holds the MSS secret keys: removed after the test file (test/helpers/temp-dir.ts).
+  const dataDir = testDir('hood-test-mss-');
   const keys = loadOrCreateMssKeys(dataDir);
   const chunks: string[] = [];
   const dest = new Writable({

@@ -23,6 +23,7 @@ export default defineConfig({
     include: target ? ['test/hil/**/*.test.ts'] : [],
     passWithNoTests: !target,
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/helpers/temp-dir-cleanup.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     maxWorkers: 1,

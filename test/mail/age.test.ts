@@ -5,8 +5,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { bech32Decode, bech32Encode } from '../../shared/src/age/bech32';
 import { encodeIdentity, encodeRecipient, parseIdentity, parseRecipient } from '../../shared/src/age/keys';
 import { utf8Decode, utf8Encode } from '../../shared/src/bytes';
 import { DELETE_GLOBALS_SRC, bundleForEspruino, espruinoSyntaxViolations } from '../crypto/espruino-bundle';
+import { testDir } from '../helpers/temp-dir';
 
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 let work: string;
@@ -26,7 +26,7 @@ let alice: AgeIdentity;
 let aliceRcpt: string;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'hood-age-'));
+  work = testDir('hood-age-');
   keyFile = join(work, 'key.txt');
   execFileSync('age-keygen', ['-o', keyFile], { stdio: 'pipe' }); // fails (not skips) without Debian age
   const text = readFileSync(keyFile, 'utf8');

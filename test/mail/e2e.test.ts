@@ -4,8 +4,7 @@
  * `age` and the age-encryption library on Alice's side.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Decrypter, armor as ageArmor } from 'age-encryption';
@@ -19,6 +18,7 @@ import { findArmor } from '../../shared/src/age/armor';
 import { CH_MAIL_CTRL_UP } from '../../shared/src/mail/constants';
 import { BUNDLE } from '../helpers/gateway';
 import { DOMAIN, startMailGateway } from './helpers';
+import { testDir } from '../helpers/temp-dir';
 
 let g: Awaited<ReturnType<typeof startMailGateway>>;
 let work: string;
@@ -27,7 +27,7 @@ let recipient: string;
 const pdas: EmuPda[] = [];
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'hood-mail-e2e-'));
+  work = testDir('hood-mail-e2e-');
   keyFile = join(work, 'alice.txt');
   // Debian's age-keygen: the test FAILS (does not skip) when the age tools are missing.
   execFileSync('age-keygen', ['-o', keyFile], { stdio: 'pipe' });

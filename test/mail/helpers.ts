@@ -1,16 +1,14 @@
 /** A real MSS gateway with the mail service, SMTP on loopback (port 0), for mail tests. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { silentLogger } from '../../host/common/log';
 import { MailService, type MailOptions } from '../../host/mail/service';
 import type { MssConfig } from '../../host/mss/core';
 import { MssGateway } from '../../host/mss/gateway';
+import { removeTestDir, testDir } from '../helpers/temp-dir';
 
 export const DOMAIN = 'mss.test';
 
 export async function startMailGateway(opts: { mail?: Partial<MailOptions>; config?: Partial<MssConfig> } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hood-test-mail-'));
+  const dataDir = testDir('hood-test-mail-');
   const mail = await MailService.start({ domain: DOMAIN, dataDir, log: silentLogger(), inbound: { host: '127.0.0.1', port: 0 }, ...opts.mail });
   const gw = await MssGateway.start({
     dataDir,
@@ -28,7 +26,7 @@ export async function startMailGateway(opts: { mail?: Partial<MailOptions>; conf
     async stop() {
       await gw.stop();
       await mail.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeTestDir(dataDir);
     },
   };
 }

@@ -5,8 +5,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { Reassembler, fragment } from '../../shared/src/mail/fragment';
 import { encodeLetter, parseLetter } from '../../shared/src/mail/letter';
 import { decodeDeliver, decodeStatus, encodeBox, encodePickup, encodeSend } from '../../shared/src/mail/payloads';
 import { DOMAIN, startMailGateway } from './helpers';
+import { testDir } from '../helpers/temp-dir';
 
 const run = promisify(execFile);
 const hood = (...args: string[]) => run(process.execPath, ['bin/hood.js', ...args], { timeout: 30_000 });
@@ -30,7 +30,7 @@ let g: Awaited<ReturnType<typeof startMailGateway>>;
 let work: string;
 beforeAll(async () => {
   g = await startMailGateway();
-  work = mkdtempSync(join(tmpdir(), 'hood-recipient-'));
+  work = testDir('hood-recipient-');
 });
 afterAll(async () => {
   await g.stop();

@@ -3,14 +3,14 @@
  * 100 000 states, every mutant is caught with a counterexample, and 200 random model traces replay
  * against MssCore without a single differing decision.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replay, simulate, traceSeed } from '../../host/model/conformance';
 import { runModel } from '../../host/model/run';
 import { modelWorkdir, parsePan, removeWorkdir } from '../../host/model/spin';
 import { loadOrCreateMssKeys } from '../../host/mss/keys';
+import { testDir } from '../helpers/temp-dir';
 
 describe('hood model (Spin)', () => {
   it('verifies the model, catches every mutant and finds MssCore conforming', { timeout: 230_000 }, async () => {
@@ -37,7 +37,7 @@ describe('hood model (Spin)', () => {
 describe('conformance driver', () => {
   it('reports a decision the code does not make, and a model line it cannot replay', async () => {
     const dir = modelWorkdir();
-    const keyDir = mkdtempSync(path.join(tmpdir(), 'hood-model-test-'));
+    const keyDir = testDir('hood-model-test-');
     try {
       const keys = loadOrCreateMssKeys(keyDir);
       // Find a trace with an ACCEPT, then claim the model refused it instead.

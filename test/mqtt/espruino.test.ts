@@ -7,8 +7,7 @@
 import net from 'node:net';
 import vm from 'node:vm';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
@@ -16,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFirmware } from '../../host/build/firmware';
 import { createEspruinoContext, disposeEspruinoContext, runBundle } from '../../boards/emu/espruino-vm';
 import { NodeNet } from './node-board';
+import { testDir } from '../helpers/temp-dir';
 
 type Any = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -29,7 +29,7 @@ describe('MQTT client inside the Espruino 2v29 emulation', () => {
   const uncaught: unknown[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'hood-mqtt-es5-'));
+    dir = testDir('hood-mqtt-es5-');
     const out = join(dir, 'mqtt.js');
     await buildFirmware({ entry: fileURLToPath(new URL('./espruino-entry.ts', import.meta.url)), outFile: out, minify: false, budget: Infinity });
     ctx = createEspruinoContext({

@@ -2,8 +2,7 @@
  * The embedded broker's caps (docs/protocol.md §7.6), each driven with bad input against real aedes:
  * connections, packet size, publish rate, JOIN rate, subscriptions, retained messages, wills, strikes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -13,12 +12,13 @@ import type { BrokerLimits } from '../../host/mss/broker-limits';
 import { MssGateway } from '../../host/mss/gateway';
 import { decodeBeacon } from '../../shared/src/protocol/beacon';
 import { KIND_JOIN, KIND_SESSION } from '../../shared/src/protocol/constants';
+import { testDir } from '../helpers/temp-dir';
 
 const started: { gw: MssGateway; dir: string }[] = [];
 const clients: MqttClient[] = [];
 
 async function gateway(limits: Partial<BrokerLimits> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'hood-test-limits-'));
+  const dir = testDir('hood-test-limits-');
   const gw = await MssGateway.start({ dataDir: dir, log: silentLogger(), listen: { host: '127.0.0.1', port: 0 }, brokerLimits: limits, tickMs: 200 });
   started.push({ gw, dir });
   return gw;

@@ -1,14 +1,14 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../shared/src/bytes';
 import { ed25519Verify, x25519Base } from '../../shared/src/crypto/index';
 import { loadOrCreateMssKeys } from '../../host/mss/keys';
+import { testDir } from '../helpers/temp-dir';
 
 describe('MSS keys in the data dir', () => {
   it('are created once, kept with mode 0600, and the same after a restart', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hood-keys-'));
+    const dir = testDir('hood-keys-');
     const a = loadOrCreateMssKeys(dir);
     const st = statSync(join(dir, 'mss-keys.json'));
     expect(st.mode & 0o777).toBe(0o600);
@@ -21,7 +21,7 @@ describe('MSS keys in the data dir', () => {
   });
 
   it('refuses a corrupt key file with a clear error instead of making new keys', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hood-keys-'));
+    const dir = testDir('hood-keys-');
     writeFileSync(join(dir, 'mss-keys.json'), '{"version":1,"identityPkcs8":"AAAA","boxSecret":"AAAA"}', { mode: 0o600 });
     expect(() => loadOrCreateMssKeys(dir)).toThrow(/corrupt|box secret/);
     writeFileSync(join(dir, 'mss-keys.json'), 'not json');

@@ -11,8 +11,6 @@
  * RENEW/REKEY, BYE, replayed session cells, beacon rotation, clock jumps, junk.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
@@ -58,6 +56,7 @@ import {
   BYE_NORMAL,
   MSG_ACCEPT,
   MSG_BYE,
+  MSG_COVER,
   MSG_DATA,
   MSG_JOIN,
   MSG_REKEY,
@@ -74,6 +73,7 @@ import { createLogger } from '../../host/common/log';
 import { DEFAULT_MSS_CONFIG, MssCore, type Outbound } from '../../host/mss/core';
 import { loadOrCreateMssKeys, type MssKeys } from '../../host/mss/keys';
 import { echoService } from '../../host/mss/services/echo';
+import { testDir } from '../helpers/temp-dir';
 
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 const quiet = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -86,7 +86,7 @@ class Mss {
   beacons: ReturnType<typeof decodeBeacon>[] = [];
   private keys: MssKeys;
   constructor(maxSessions: number) {
-    this.keys = loadOrCreateMssKeys(mkdtempSync(join(tmpdir(), 'hood-okon-')));
+    this.keys = loadOrCreateMssKeys(testDir('hood-okon-'));
     this.maxSessions = maxSessions;
     this.restart();
   }
@@ -210,6 +210,7 @@ class Pda {
 type Step =
   | { t: 'join'; pda: number; kbd: 'fresh' | 'collide'; mac: 'fresh' | 'collide' | 'invalid'; nonce: 'current' | 'previous' | 'stale' }
   | { t: 'data'; pda: number }
+  | { t: 'cover'; pda: number; answer: 0 | 1 }
   | { t: 'bye'; pda: number }
   | { t: 'rekey'; pda: number; collide: boolean }
   | { t: 'replay'; pick: number }
@@ -224,6 +225,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('join' as const), pda: fc.nat(PDAS - 1), kbd: fc.constantFrom('fresh' as const, 'fresh' as const, 'collide' as const), mac: fc.constantFrom('fresh' as const, 'fresh' as const, 'collide' as const, 'invalid' as const), nonce: fc.constantFrom('current' as const, 'current' as const, 'previous' as const, 'stale' as const) }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('data' as const), pda: fc.nat(PDAS - 1) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('bye' as const), pda: fc.nat(PDAS - 1) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('cover' as const), pda: fc.nat(PDAS - 1), answer: fc.constantFrom(0 as const, 1 as const) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('rekey' as const), pda: fc.nat(PDAS - 1), collide: fc.boolean() }) },
   { weight: 6, arbitrary: fc.record({ t: fc.constant('replay' as const), pick: fc.nat() }) },
   { weight: 6, arbitrary: fc.constant({ t: 'deliver' as const }) },
@@ -282,6 +284,12 @@ function run(steps: Step[], maxSessions: number): RunStats {
       case 'data': {
         const p = pdas[s.pda];
         if (p.state === 'in_session') up(p.cell({ type: MSG_DATA, channel: 0, payload: rnd(s.pda * 7) }));
+        break;
+      }
+      case 'cover': {
+        // Cover cells (§3.5) take the next seq like any cell, and an answered one makes the MSS seal one more.
+        const p = pdas[s.pda];
+        if (p.state === 'in_session') up(p.cell({ type: MSG_COVER, answer: s.answer }));
         break;
       }
       case 'bye': {

@@ -2,8 +2,7 @@
  * Secret files (MSS keys, the wallet, age identities, password and token files) are refused at load when
  * their group or other permission bits are set — ssh's rule for private keys — and read when 0600/0400.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,10 +10,11 @@ import { FilePermissionError, readPrivateFile } from '../../host/common/private-
 import { loadOrCreateMssKeys } from '../../host/mss/keys';
 import { generateKey, readKeyFile } from '../../host/recipient/keys';
 import { WalletStore } from '../../host/wallet/store';
+import { testDir } from '../helpers/temp-dir';
 
 const dirs: string[] = [];
 const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'hood-priv-'));
+  const d = testDir('hood-priv-');
   dirs.push(d);
   return d;
 };

@@ -1,11 +1,16 @@
-/** A failing or interrupted lab run leaves no namespace (and no process) behind. */
+/** A failing or interrupted lab run leaves no namespace (and no process, no work directory) behind. */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../../host/lab/names';
 import { runLab } from '../../host/lab/run';
 import { Testbed } from '../../host/lab/testbed';
 import { namespacesOf, requireLabHost } from './helpers';
+
+/** The run's work directories (`<tmpdir>/<prefix>-XXXXXX`, its MSS keys inside) still present. */
+const workDirsOf = (prefix: string) => readdirSync(tmpdir()).filter((n) => n.startsWith(prefix + '-'));
 
 describe('lab cleanup', () => {
   beforeAll(() => requireLabHost());
@@ -27,17 +32,20 @@ describe('lab cleanup', () => {
       ).rejects.toThrow('injected failure after setup step ' + step);
       expect(seen.length).toBe(4); // the namespaces did exist when it failed
       expect(namespacesOf(prefix)).toEqual([]);
+      expect(workDirsOf(prefix)).toEqual([]);
     });
   }
 
   it('down() stops every process of the run by pid', async () => {
     const tb = await Testbed.up({ pdas: 1 });
+    expect(existsSync(tb.workDir)).toBe(true);
     const pids = tb.pdas.map((p) => p.proc.pid!);
     expect(pids.every((p) => pidAlive(p))).toBe(true);
     expect(namespacesOf(tb.prefix)).toHaveLength(3);
     expect(await tb.down()).toEqual([]);
     expect(pids.some((p) => pidAlive(p))).toBe(false);
     expect(namespacesOf(tb.prefix)).toEqual([]);
+    expect(existsSync(tb.workDir)).toBe(false);
   });
 
   it('SIGINT during `hood lab run` tears the run down', async () => {
@@ -63,6 +71,7 @@ describe('lab cleanup', () => {
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('timeout'), 30_000))]);
     expect(code).toBe(130);
     expect(namespacesOf(prefix)).toEqual([]);
+    expect(workDirsOf(prefix)).toEqual([]);
   }, 120_000);
 
   it('two runs at once do not collide, and each removes only its own namespaces', async () => {
@@ -88,9 +97,11 @@ describe('lab cleanup', () => {
     cli.kill('SIGKILL'); // no handler runs: the namespaces stay
     await exited;
     expect(namespacesOf(prefix).length).toBe(3);
+    expect(workDirsOf(prefix)).toHaveLength(1); // SIGKILL: nothing removed it
     const down = spawnSync(process.execPath, [resolve('bin/hood.js'), 'lab', 'down'], { encoding: 'utf8', timeout: 60_000 });
     expect(down.status, down.stderr).toBe(0);
     expect(down.stdout).toContain(prefix + '-mss');
     expect(namespacesOf(prefix)).toEqual([]);
+    expect(workDirsOf(prefix)).toEqual([]);
   }, 120_000);
 });

@@ -3,10 +3,9 @@
  * without them they FAIL with a message saying what is missing — never skip (CI runs them as root).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prefixOf } from '../../host/lab/names';
+import { testDir } from '../helpers/temp-dir';
 
 const TOOLS: [string, string[], string][] = [
   ['ip', ['-V'], 'iproute2'],
@@ -34,7 +33,7 @@ export function namespacesOf(prefix: string): string[] {
 }
 
 export function tmpFile(name: string): string {
-  return join(mkdtempSync(join(tmpdir(), 'hood-net-test-')), name);
+  return join(testDir('hood-net-test-'), name);
 }
 
 /** Frames matching a tshark display filter (counted by tshark itself, independently of the audit). */

@@ -2,8 +2,7 @@
  * Step 4 for real: Clare's bank (embedded, real HTTP + SQLite), Bob's host wallet withdrawing from his
  * account, the coins on the emulated PDA running the real bundle, the MSS swapping them before granting time.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAID_ALREADY_SPENT } from '../../shared/src/pay/constants';
@@ -15,6 +14,7 @@ import { decodeToken } from '../../host/wallet/token';
 import type { EmuPda } from '../../boards/emu/emu-pda';
 import { BUNDLE } from '../helpers/gateway';
 import { loadProofs } from '../../firmware/src/wallet/proof-store';
+import { testDir } from '../helpers/temp-dir';
 
 let mss: RunningMss;
 let dir: string;
@@ -31,7 +31,7 @@ function load(pda: EmuPda, proofs: { amount: number }[]) {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hood-pay-'));
+  dir = testDir('hood-pay-');
   mss = await startMss({
     dataDir: join(dir, 'mss'),
     log: silentLogger(),
@@ -107,7 +107,7 @@ describe('paying the MSS (paper step 4)', () => {
 
 describe('renewal (time bought in increments)', () => {
   it('the PDA buys again before its time runs out; when its coins are gone the MSS ends the session', async () => {
-    const dir2 = mkdtempSync(join(tmpdir(), 'hood-pay2-'));
+    const dir2 = testDir('hood-pay2-');
     // 60 sat per minute = 1 sat per second, at least 3 s per payment: increments the test can watch.
     const fast = await startMss({
       dataDir: join(dir2, 'mss'),

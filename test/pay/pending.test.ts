@@ -7,8 +7,7 @@
  *  - a different MSS is never offered them; the laptop's NUT-07 check settles them instead;
  *  - several proofs refused as spent (which one?) are left to the laptop's NUT-07 check.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProofs } from '../../firmware/src/wallet/proof-store';
@@ -22,6 +21,7 @@ import { settleBoardPending } from '../../host/wallet/board-pending';
 import { Wallet } from '../../host/wallet/wallet';
 import type { ServiceContext } from '../../host/mss/core';
 import { BUNDLE } from '../helpers/gateway';
+import { testDir } from '../helpers/temp-dir';
 
 let dir: string;
 let doug: RunningMss;
@@ -29,7 +29,7 @@ let bob: Wallet;
 const PRICE = { perMinute: 2, unit: 'sat', minSeconds: 60, graceSec: 20 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hood-pending-'));
+  dir = testDir('hood-pending-');
   doug = await startMss({ dataDir: join(dir, 'doug'), log: silentLogger(), listen: { host: '127.0.0.1', port: 0 }, tickMs: 200, payment: { price: PRICE, bankListen: { host: '127.0.0.1', port: 0 } } });
   const acct = await doug.payment!.bank!.mint.createAccount('bob');
   await doug.payment!.bank!.mint.creditAccount('bob', 1000);

@@ -3,8 +3,7 @@
  * the board link onto the emulated PDA (real bundle), leave the laptop only once the board confirmed
  * them, and then pay the MSS. A board that refuses the coins gets none: they go back to the laptop.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../host/common/log';
@@ -16,13 +15,14 @@ import { loadWalletToBoard } from '../../host/wallet/board-load';
 import { Wallet } from '../../host/wallet/wallet';
 import { toHex } from '../../shared/src/bytes';
 import { BUNDLE } from '../helpers/gateway';
+import { testDir } from '../helpers/temp-dir';
 
 let mss: RunningMss;
 let dir: string;
 let bob: Wallet;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hood-load-'));
+  dir = testDir('hood-load-');
   mss = await startMss({
     dataDir: join(dir, 'mss'),
     log: silentLogger(),

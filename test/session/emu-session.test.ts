@@ -138,15 +138,22 @@ describe('anonymous session on the emulated board', () => {
     const ja = await joinSession(a);
     const aKbd = Uint8Array.from(a.firmware.session.cur.kbd as Uint8Array);
     let forced = false;
+    let armed = false;
+    let draws32 = 0;
     const b = make({
       random: (n) => {
-        if (n === 32 && !forced) {
+        if (n === 32) draws32++;
+        if (n === 32 && armed && !forced) {
           forced = true;
           return aKbd.slice(); // B's first K_BD equals A's
         }
         return new Uint8Array(randomBytes(n));
       },
     });
+    // B draws its first JOIN key pair while idle after boot (firmware/src/precompute.ts); once that
+    // draw is done, the next 32-byte draw is the K_BD of its first JOIN.
+    await expect.poll(() => draws32, { timeout: 10_000 }).toBe(1);
+    armed = true;
     const since = b.events.length;
     b.cmd({ cmd: 'start', joinTimeoutMs: 1500 });
     const jb = await b.waitFor('joined', 20_000, since);

@@ -1,12 +1,14 @@
 /**
  * LedgerStore on SQLite (better-sqlite3): WAL journal, synchronous=FULL (a commit is on disk
- * before the HTTP answer leaves), every mutation one BEGIN IMMEDIATE transaction. better-sqlite3
- * is synchronous, so in one process transactions never interleave; across processes the write
- * lock (busy_timeout) and the UNIQUE keys serialize them.
+ * before the HTTP answer leaves), every mutation all-or-nothing in its own SAVEPOINT of a group
+ * transaction (group-commit.ts: requests that arrive together share one BEGIN IMMEDIATE … COMMIT
+ * and one fsync). better-sqlite3 is synchronous, so in one process transactions never interleave;
+ * across processes the write lock (busy_timeout) and the UNIQUE keys serialize them.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { GroupCommit } from './group-commit';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 import {
   StoreError,
@@ -52,6 +54,8 @@ function outputFromRow(r: Row): IssuedOutput {
 
 export class SqliteLedgerStore implements LedgerStore {
   readonly db: Database.Database;
+  /** Where every mutation is queued; its stats show how many requests shared each commit. */
+  readonly group: GroupCommit;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -61,24 +65,37 @@ export class SqliteLedgerStore implements LedgerStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
-    const v = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('schema_version') as Row | undefined;
-    if (!v) this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    const v = this.stmt('SELECT value FROM meta WHERE key = ?').get('schema_version') as Row | undefined;
+    if (!v) this.stmt('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     else if (Number(v.value) !== SCHEMA_VERSION) throw new Error('ledger schema version ' + v.value + ' not supported');
+    this.group = new GroupCommit(this.db);
   }
 
-  /** Run fn in BEGIN IMMEDIATE ... COMMIT (rolled back if it throws). */
-  private tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per SQL text (a bounded set: the texts below). */
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Run fn in its own savepoint of the next group commit; settles once COMMIT has returned. */
+  private tx<T>(fn: () => T): Promise<T> {
+    return this.group.run(fn);
   }
 
   async listKeysets(): Promise<KeysetRow[]> {
-    const rows = this.db.prepare('SELECT * FROM keysets ORDER BY unit, idx').all() as Row[];
+    const rows = this.stmt('SELECT * FROM keysets ORDER BY unit, idx').all() as Row[];
     return rows.map((r) => ({ id: r.id, unit: r.unit, index: r.idx, active: r.active === 1, inputFeePpk: r.input_fee_ppk }));
   }
 
   async addKeyset(row: KeysetRow, makeOnlyActive: boolean): Promise<void> {
-    this.tx(() => {
-      if (makeOnlyActive) this.db.prepare('UPDATE keysets SET active = 0 WHERE unit = ?').run(row.unit);
+    await this.tx(() => {
+      if (makeOnlyActive) this.stmt('UPDATE keysets SET active = 0 WHERE unit = ?').run(row.unit);
       this.db
         .prepare('INSERT INTO keysets (id, unit, idx, active, input_fee_ppk) VALUES (?, ?, ?, ?, ?)')
         .run(row.id, row.unit, row.index, row.active ? 1 : 0, row.inputFeePpk);
@@ -98,24 +115,24 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async getAccount(id: string): Promise<AccountRow | null> {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM accounts WHERE id = ?').get(id) as Row | undefined;
     return r ? accountFromRow(r) : null;
   }
 
   async getAccountByName(name: string): Promise<AccountRow | null> {
-    const r = this.db.prepare('SELECT * FROM accounts WHERE name = ?').get(name) as Row | undefined;
+    const r = this.stmt('SELECT * FROM accounts WHERE name = ?').get(name) as Row | undefined;
     return r ? accountFromRow(r) : null;
   }
 
   async creditAccount(id: string, amount: number, ref: string, now: number): Promise<number> {
     return this.tx(() => {
-      const r = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(amount, id);
+      const r = this.stmt('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(amount, id);
       if (r.changes !== 1) throw new StoreError('account_unknown');
       this.db
         .prepare("INSERT INTO account_entries (account_id, delta, kind, ref, at) VALUES (?, ?, 'deposit', ?, ?)")
         .run(id, amount, ref, now);
-      this.db.prepare('UPDATE totals SET deposits = deposits + ? WHERE id = 1').run(amount);
-      return (this.db.prepare('SELECT balance FROM accounts WHERE id = ?').get(id) as Row).balance as number;
+      this.stmt('UPDATE totals SET deposits = deposits + ? WHERE id = 1').run(amount);
+      return (this.stmt('SELECT balance FROM accounts WHERE id = ?').get(id) as Row).balance as number;
     });
   }
 
@@ -125,10 +142,10 @@ export class SqliteLedgerStore implements LedgerStore {
     // take the places of quotes an account holder creates for himself.
     const creator = 'payer ' + (q.payerAccountId === null ? 'IS NULL' : '= ?');
     const args = q.payerAccountId === null ? [] : [q.payerAccountId];
-    this.tx(() => {
-      const count = () => (this.db.prepare("SELECT COUNT(*) n FROM mint_quotes WHERE state = 'UNPAID' AND " + creator).get(...args) as Row).n as number;
+    await this.tx(() => {
+      const count = () => (this.stmt("SELECT COUNT(*) n FROM mint_quotes WHERE state = 'UNPAID' AND " + creator).get(...args) as Row).n as number;
       if (count() >= maxUnpaid) {
-        this.db.prepare("DELETE FROM mint_quotes WHERE state = 'UNPAID' AND expiry <= ? AND " + creator).run(now, ...args);
+        this.stmt("DELETE FROM mint_quotes WHERE state = 'UNPAID' AND expiry <= ? AND " + creator).run(now, ...args);
         if (count() >= maxUnpaid) throw new StoreError('too_many_quotes');
       }
       this.db
@@ -138,13 +155,13 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async getMintQuote(id: string): Promise<MintQuoteRow | null> {
-    const r = this.db.prepare('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
     return r ? mintQuoteFromRow(r) : null;
   }
 
   async payMintQuote(id: string, accountId: string, now: number): Promise<OpResult<MintQuoteRow>> {
     return this.tx(() => {
-      const r = this.db.prepare('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
+      const r = this.stmt('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
       if (!r) throw new StoreError('quote_unknown');
       const q = mintQuoteFromRow(r);
       if (q.state !== 'UNPAID') return { value: q, replay: true };
@@ -153,19 +170,19 @@ export class SqliteLedgerStore implements LedgerStore {
         .prepare('UPDATE accounts SET balance = balance - ? WHERE id = ? AND balance >= ?')
         .run(q.amount, accountId, q.amount);
       if (d.changes !== 1) {
-        const exists = this.db.prepare('SELECT 1 FROM accounts WHERE id = ?').get(accountId);
+        const exists = this.stmt('SELECT 1 FROM accounts WHERE id = ?').get(accountId);
         throw new StoreError(exists ? 'insufficient_funds' : 'account_unknown');
       }
       this.db
         .prepare("INSERT INTO account_entries (account_id, delta, kind, ref, at) VALUES (?, ?, 'mint_quote', ?, ?)")
         .run(accountId, -q.amount, q.id, now);
-      this.db.prepare("UPDATE mint_quotes SET state = 'PAID', payer = ? WHERE id = ?").run(accountId, id);
+      this.stmt("UPDATE mint_quotes SET state = 'PAID', payer = ? WHERE id = ?").run(accountId, id);
       return { value: { ...q, state: 'PAID', payerAccountId: accountId }, replay: false };
     });
   }
 
   private insertOutputs(opId: string, outputs: IssuedOutput[]): void {
-    const ins = this.db.prepare(
+    const ins = this.stmt(
       'INSERT INTO promises (b_, amount, keyset_id, c_, dleq_e, dleq_s, op_id, pos) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     try {
@@ -180,7 +197,7 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   private insertInputs(opId: string, inputs: SpentInput[]): void {
-    const ins = this.db.prepare('INSERT INTO spent (y, amount, keyset_id, op_id) VALUES (?, ?, ?, ?)');
+    const ins = this.stmt('INSERT INTO spent (y, amount, keyset_id, op_id) VALUES (?, ?, ?, ?)');
     try {
       for (const p of inputs) ins.run(p.Y, p.amount, p.keysetId, opId);
     } catch (e) {
@@ -190,12 +207,12 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   private outputsOf(opId: string): IssuedOutput[] {
-    return (this.db.prepare('SELECT * FROM promises WHERE op_id = ? ORDER BY pos').all(opId) as Row[]).map(outputFromRow);
+    return (this.stmt('SELECT * FROM promises WHERE op_id = ? ORDER BY pos').all(opId) as Row[]).map(outputFromRow);
   }
 
   async issueMintQuote(id: string, outputsKey: string, outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>> {
     return this.tx(() => {
-      const r = this.db.prepare('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
+      const r = this.stmt('SELECT * FROM mint_quotes WHERE id = ?').get(id) as Row | undefined;
       if (!r) throw new StoreError('quote_unknown');
       const opId = 'mint:' + id;
       if (r.state === 'ISSUED') {
@@ -205,19 +222,19 @@ export class SqliteLedgerStore implements LedgerStore {
       if (r.state !== 'PAID') throw new StoreError('quote_not_paid');
       const total = sum(outputs);
       if (total !== r.amount) throw new Error('issueMintQuote: outputs do not match quote amount');
-      this.db.prepare("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'mint', 0, ?, ?)").run(opId, total, now);
+      this.stmt("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'mint', 0, ?, ?)").run(opId, total, now);
       this.insertOutputs(opId, outputs);
-      this.db.prepare("UPDATE mint_quotes SET state = 'ISSUED', outputs_key = ? WHERE id = ?").run(outputsKey, id);
-      this.db.prepare('UPDATE totals SET issued = issued + ?, outstanding = outstanding + ? WHERE id = 1').run(total, total);
+      this.stmt("UPDATE mint_quotes SET state = 'ISSUED', outputs_key = ? WHERE id = ?").run(outputsKey, id);
+      this.stmt('UPDATE totals SET issued = issued + ?, outstanding = outstanding + ? WHERE id = 1').run(total, total);
       return { value: outputs, replay: false };
     });
   }
 
   async createMeltQuote(q: MeltQuoteRow, now: number, maxUnpaid: number): Promise<void> {
-    this.tx(() => {
-      const count = () => (this.db.prepare("SELECT COUNT(*) n FROM melt_quotes WHERE state = 'UNPAID'").get() as Row).n as number;
+    await this.tx(() => {
+      const count = () => (this.stmt("SELECT COUNT(*) n FROM melt_quotes WHERE state = 'UNPAID'").get() as Row).n as number;
       if (count() >= maxUnpaid) {
-        this.db.prepare("DELETE FROM melt_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now);
+        this.stmt("DELETE FROM melt_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now);
         if (count() >= maxUnpaid) throw new StoreError('too_many_quotes');
       }
       this.db
@@ -228,24 +245,24 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async purgeExpiredQuotes(now: number): Promise<{ mint: number; melt: number }> {
     return this.tx(() => ({
-      mint: this.db.prepare("DELETE FROM mint_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now).changes,
-      melt: this.db.prepare("DELETE FROM melt_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now).changes,
+      mint: this.stmt("DELETE FROM mint_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now).changes,
+      melt: this.stmt("DELETE FROM melt_quotes WHERE state = 'UNPAID' AND expiry <= ?").run(now).changes,
     }));
   }
 
   async countUnpaidQuotes(): Promise<{ mint: number; melt: number }> {
-    const n = (t: string) => (this.db.prepare('SELECT COUNT(*) n FROM ' + t + " WHERE state = 'UNPAID'").get() as Row).n as number;
+    const n = (t: string) => (this.stmt('SELECT COUNT(*) n FROM ' + t + " WHERE state = 'UNPAID'").get() as Row).n as number;
     return { mint: n('mint_quotes'), melt: n('melt_quotes') };
   }
 
   async getMeltQuote(id: string): Promise<MeltQuoteRow | null> {
-    const r = this.db.prepare('SELECT * FROM melt_quotes WHERE id = ?').get(id) as Row | undefined;
+    const r = this.stmt('SELECT * FROM melt_quotes WHERE id = ?').get(id) as Row | undefined;
     return r ? meltQuoteFromRow(r) : null;
   }
 
   async payMeltQuote(id: string, inputsKey: string, inputs: SpentInput[], now: number): Promise<OpResult<MeltQuoteRow>> {
     return this.tx(() => {
-      const r = this.db.prepare('SELECT * FROM melt_quotes WHERE id = ?').get(id) as Row | undefined;
+      const r = this.stmt('SELECT * FROM melt_quotes WHERE id = ?').get(id) as Row | undefined;
       if (!r) throw new StoreError('quote_unknown');
       const q = meltQuoteFromRow(r);
       if (q.state === 'PAID') {
@@ -256,42 +273,42 @@ export class SqliteLedgerStore implements LedgerStore {
       const total = sum(inputs);
       if (total !== q.amount) throw new Error('payMeltQuote: inputs do not match quote amount');
       const opId = 'melt:' + id;
-      this.db.prepare("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'melt', ?, 0, ?)").run(opId, total, now);
+      this.stmt("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'melt', ?, 0, ?)").run(opId, total, now);
       this.insertInputs(opId, inputs);
-      const c = this.db.prepare('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(total, q.accountId);
+      const c = this.stmt('UPDATE accounts SET balance = balance + ? WHERE id = ?').run(total, q.accountId);
       if (c.changes !== 1) throw new StoreError('account_unknown');
       this.db
         .prepare("INSERT INTO account_entries (account_id, delta, kind, ref, at) VALUES (?, ?, 'melt', ?, ?)")
         .run(q.accountId, total, id, now);
-      this.db.prepare("UPDATE melt_quotes SET state = 'PAID', inputs_key = ? WHERE id = ?").run(inputsKey, id);
-      this.db.prepare('UPDATE totals SET spent = spent + ?, outstanding = outstanding - ? WHERE id = 1').run(total, total);
+      this.stmt("UPDATE melt_quotes SET state = 'PAID', inputs_key = ? WHERE id = ?").run(inputsKey, id);
+      this.stmt('UPDATE totals SET spent = spent + ?, outstanding = outstanding - ? WHERE id = 1').run(total, total);
       return { value: { ...q, state: 'PAID' }, replay: false };
     });
   }
 
   async swap(opKey: string, inputs: SpentInput[], outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>> {
     return this.tx(() => {
-      const prior = this.db.prepare("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
+      const prior = this.stmt("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
       if (prior) return { value: this.outputsOf(opKey), replay: true };
       const inTotal = sum(inputs);
       const outTotal = sum(outputs);
       if (inTotal !== outTotal) throw new Error('swap: not balanced');
-      this.db.prepare("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'swap', ?, ?, ?)").run(opKey, inTotal, outTotal, now);
+      this.stmt("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'swap', ?, ?, ?)").run(opKey, inTotal, outTotal, now);
       this.insertInputs(opKey, inputs);
       this.insertOutputs(opKey, outputs);
-      this.db.prepare('UPDATE totals SET issued = issued + ?, spent = spent + ? WHERE id = 1').run(outTotal, inTotal);
+      this.stmt('UPDATE totals SET issued = issued + ?, spent = spent + ? WHERE id = 1').run(outTotal, inTotal);
       return { value: outputs, replay: false };
     });
   }
 
   async findSwap(opKey: string): Promise<IssuedOutput[] | null> {
-    const prior = this.db.prepare("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
+    const prior = this.stmt("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
     return prior ? this.outputsOf(opKey) : null;
   }
 
   async spentYs(Ys: string[]): Promise<Set<string>> {
     const out = new Set<string>();
-    const q = this.db.prepare('SELECT 1 FROM spent WHERE y = ?');
+    const q = this.stmt('SELECT 1 FROM spent WHERE y = ?');
     for (const y of Ys) if (q.get(y)) out.add(y);
     return out;
   }
@@ -303,7 +320,7 @@ export class SqliteLedgerStore implements LedgerStore {
 
   private auditNow(): AuditReport {
     const one = (sql: string, ...args: unknown[]): number => {
-      const r = this.db.prepare(sql).get(...args) as Row;
+      const r = this.stmt(sql).get(...args) as Row;
       return Number(Object.values(r)[0] ?? 0);
     };
     const problems: string[] = [];
@@ -346,7 +363,7 @@ export class SqliteLedgerStore implements LedgerStore {
       "SELECT COUNT(*) FROM mint_quotes q WHERE q.state = 'ISSUED' AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.id = 'mint:' || q.id)",
     );
     if (orphanQuotes) problems.push(orphanQuotes + ' issued mint quotes without an operation');
-    const t = this.db.prepare('SELECT * FROM totals WHERE id = 1').get() as Row;
+    const t = this.stmt('SELECT * FROM totals WHERE id = 1').get() as Row;
     if (t.issued !== issued || t.spent !== spent || t.outstanding !== outstanding || t.deposits !== deposits) {
       problems.push('running totals differ from the recomputed sums');
     }
@@ -368,6 +385,8 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async close(): Promise<void> {
+    // Queued requests are committed (and answered) before the file closes, never dropped.
+    if (this.db.open) this.group.drain();
     if (this.db.open) this.db.close();
   }
 }

@@ -5,10 +5,10 @@
  * close() ends exactly that group.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Transport } from '../transport';
+import { makeTempDir, removeTempDir } from '../../common/temp-dir';
 
 export interface PtyOptions {
   /** Path of the espruino binary. */
@@ -48,9 +48,9 @@ function shellQuote(s: string): string {
 }
 
 export async function openEspruinoPty(o: PtyOptions): Promise<Transport & { child: ChildProcess; cwd: string }> {
-  const cwd = o.cwd ?? mkdtempSync(path.join(tmpdir(), 'hood-espruino-'));
+  const cwd = o.cwd ?? makeTempDir('hood-espruino-');
   const cleanup = () => {
-    if (!o.cwd) rmSync(cwd, { recursive: true, force: true });
+    if (!o.cwd) removeTempDir(cwd);
   };
   const child = spawn('script', ['-qfec', shellQuote(path.resolve(o.espruino)), '/dev/null'], {
     cwd,
@@ -68,7 +68,7 @@ export async function openEspruinoPty(o: PtyOptions): Promise<Transport & { chil
   });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve());
-    child.once('error', reject);
+    child.once('error', (e) => (cleanup(), reject(e))); // no 'exit' follows a failed spawn
   });
   return {
     label: 'pty:' + o.espruino,

@@ -83,11 +83,13 @@ export function registerBankCommands(program: Command): void {
 
 export function registerBankBenchCommand(bench: Command): void {
   jsonOption(bench.command('bank'))
-    .description('mint swaps/s and mints/s with durable writes on one core vs. raw secp256k1 point multiplications/s')
+    .description('durable swaps/s (concurrent clients over HTTP, group commit) and mints/s vs. secp256k1 multiplications/s of every curve library')
     .option('--seconds <n>', 'seconds per timed phase', parseIntOption, 2)
-    .action(async (o: JsonFlag & { seconds: number }) => {
+    .option('--concurrency <n>', 'concurrent swap clients', parseIntOption, 48)
+    .action(async (o: JsonFlag & { seconds: number; concurrency: number }) => {
       if (o.seconds < 1) throw new Error('--seconds must be at least 1');
-      const r = await benchBank({ seconds: o.seconds, onProgress: (m) => process.stderr.write('bench bank: ' + m + '\n') });
+      if (o.concurrency < 1 || o.concurrency > 1024) throw new Error('--concurrency must be between 1 and 1024');
+      const r = await benchBank({ seconds: o.seconds, concurrency: o.concurrency, onProgress: (m) => process.stderr.write('bench bank: ' + m + '\n') });
       printResult(o, r);
     });
 }

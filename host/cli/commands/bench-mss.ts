@@ -1,17 +1,34 @@
-/** `hood bench mss`: MSS cell throughput and added latency against raw MQTT in the same run. */
+/** `hood bench mss`: MSS cell throughput against a relay of the same cells through the same broker, and the gateway's own time per cell. */
 import type { Command } from 'commander';
 import { benchMss } from '../../bench/mss-bench';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
 
+type Opts = JsonFlag & { pdas: number; workers: number; seconds: number; reps: number; warmup: number; window: number };
+
 export function registerMssBenchCommand(bench: Command): void {
   jsonOption(bench.command('mss'))
-    .description('N emulated PDAs exchange DATA cells through the MSS vs. raw MQTT publish of the same size')
-    .option('--pdas <n>', 'number of emulated PDAs holding sessions', parseIntOption, 100)
-    .option('--cells <n>', 'echo cells per PDA', parseIntOption, 20)
-    .action(async (o: JsonFlag & { pdas: number; cells: number }) => {
-      if (o.pdas < 1 || o.cells < 1) throw new Error('--pdas and --cells must be at least 1');
-      const r = await benchMss({ pdas: o.pdas, cellsPerPda: o.cells, onProgress: (m) => process.stderr.write(`bench mss: ${m}\n`) });
+    .description('sessions exchange echo cells through the MSS vs. a bare relay of the same cells through the same broker')
+    .option('--pdas <n>', 'sessions held (each joins through the MSS, on its own connection)', parseIntOption, 100)
+    .option('--workers <n>', 'generator worker threads', parseIntOption, 1)
+    .option('--seconds <n>', 'measured seconds per phase', parseIntOption, 5)
+    .option('--reps <n>', 'relay/MSS phase pairs, alternated', parseIntOption, 2)
+    .option('--warmup <n>', 'unmeasured seconds before the first phase of each kind', parseIntOption, 2)
+    .option('--window <n>', 'cells in flight per session', parseIntOption, 1)
+    .action(async (o: Opts) => {
+      if (o.pdas < 1 || o.workers < 1 || o.seconds < 1 || o.reps < 1 || o.window < 1 || o.warmup < 0) {
+        throw new Error('--pdas, --workers, --seconds, --reps and --window must be at least 1, --warmup at least 0');
+      }
+      if (o.workers > o.pdas) throw new Error('--workers must not exceed --pdas');
+      const r = await benchMss({
+        pdas: o.pdas,
+        workers: o.workers,
+        seconds: o.seconds,
+        reps: o.reps,
+        warmupSec: o.warmup,
+        window: o.window,
+        onProgress: (m) => process.stderr.write(`bench mss: ${m}\n`),
+      });
       printResult(o, r);
     });
 }

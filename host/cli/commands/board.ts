@@ -43,10 +43,11 @@ export function registerBoardCommands(program: Command): void {
     .option('--broker <host:port>', 'MQTT broker the PDA connects to', parseHostPort)
     .option('--mss <id>', 'MSS id to use (empty: first verified beacon)')
     .option('--pin <mss=hex>', 'pin an MSS identity key (64 hex digits)')
+    .option('--cover <per-minute|off>', 'cover cells in session (docs/protocol.md §3.5): a Poisson rate per minute, or off', parseCover)
     .option('--wifi-ssid <ssid>', 'Wi-Fi network (ESP32 boards)')
     .option('--wifi-password-file <file>', 'file (mode 0600) holding the Wi-Fi password; default: $HOOD_WIFI_PASSWORD, else a prompt on a terminal, else none (open network)')
     .option('--wifi-password <password>', 'not accepted (argv is visible to every local user): use $HOOD_WIFI_PASSWORD or --wifi-password-file', argvSecretRefused('--wifi-password', WIFI_PW))
-    .action(async (o: BoardLinkFlags & JsonFlag & { broker?: { host: string; port: number }; mss?: string; pin?: string; wifiSsid?: string; wifiPasswordFile?: string }) => {
+    .action(async (o: BoardLinkFlags & JsonFlag & { broker?: { host: string; port: number }; mss?: string; pin?: string; cover?: { ratePerMin: number } | null; wifiSsid?: string; wifiPasswordFile?: string }) => {
       if (o.wifiPasswordFile !== undefined && o.wifiSsid === undefined) throw new Error('--wifi-password-file needs --wifi-ssid');
       // Read before the board is opened: a prompt must not hold the serial port, a bad file must not half-configure the board.
       const wifiPassword = o.wifiSsid !== undefined ? ((await readSecret({ what: 'Wi-Fi password for ' + o.wifiSsid + ' (empty: open network)', ...WIFI_PW, file: o.wifiPasswordFile })) ?? '') : undefined;
@@ -58,6 +59,7 @@ export function registerBoardCommands(program: Command): void {
           cfg.brokerPort = o.broker.port;
         }
         if (o.mss !== undefined) cfg.mssId = o.mss;
+        if (o.cover !== undefined) cfg.cover = o.cover;
         const ev = (await link.command(cfg)).find((e) => e.ev === 'config');
         if (o.pin) {
           const m = /^([a-z0-9][a-z0-9-]*)=([0-9a-f]{64})$/.exec(o.pin);
@@ -66,7 +68,7 @@ export function registerBoardCommands(program: Command): void {
         }
         if (o.wifiSsid !== undefined) await link.command({ cmd: 'wifi', ssid: o.wifiSsid, password: wifiPassword ?? '' });
         const st = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
-        printResult(o, { brokerHost: st?.brokerHost ?? ev?.brokerHost, brokerPort: st?.brokerPort, mssId: st?.mssId, pins: st?.pins });
+        printResult(o, { brokerHost: st?.brokerHost ?? ev?.brokerHost, brokerPort: st?.brokerPort, mssId: st?.mssId, pins: st?.pins, cover: ev?.cover ?? null });
       } finally {
         await link.close();
       }
@@ -99,4 +101,12 @@ export function registerBoardCommands(program: Command): void {
       rl.close();
       await link.close();
     });
+}
+
+/** `--cover 6` → {ratePerMin: 6}; `--cover off` → null. The firmware checks the range again (cover.ts). */
+function parseCover(v: string): { ratePerMin: number } | null {
+  if (v === 'off') return null;
+  const r = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || !(r > 0)) throw new Error('--cover wants cover cells per minute (a positive number) or off');
+  return { ratePerMin: r };
 }

@@ -3,6 +3,7 @@
  * Ctrl-C (SIGINT) or SIGTERM tears the run down (processes stopped by pid, this run's namespaces
  * deleted) before exiting.
  */
+import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { parseLeakKind, type LeakKind } from '../../../boards/netns/leaks';
@@ -10,12 +11,23 @@ import { isRunPrefix } from '../../lab/names';
 import { deleteNamespace, killNamespacePids, leftoverNamespaces } from '../../lab/netns';
 import { pdaProcessCommand } from '../../lab/pda-command';
 import { runLab, type LabRunResult } from '../../lab/run';
-import { downAllTestbeds, Testbed, MSS_IP, BROKER_PORT } from '../../lab/testbed';
+import { downAllTestbeds, leftoverWorkDirs, Testbed, MSS_IP, BROKER_PORT } from '../../lab/testbed';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
 import { signalExitCode, watchSignals } from '../signals';
 
 type Leaks = { [pda: number]: LeakKind[] };
+
+function parseMix(v: string): boolean {
+  if (v !== 'on' && v !== 'off') throw new InvalidArgumentError('expected on or off');
+  return v === 'on';
+}
+
+function parseDelay(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError('expected 0 < seconds <= 3600, got ' + JSON.stringify(v));
+  return n;
+}
 
 function collectLeak(v: string, prev: Leaks): Leaks {
   const m = /^([a-z-]+)@(\d{1,2})$/.exec(v);
@@ -48,6 +60,13 @@ function runText(r: LabRunResult, homeFirst: boolean): string {
     const args = r.pdas.map((p) => '--burned-in ' + p.burnedIn).concat(r.homeIds.map((h) => '--home-id ' + h));
     t += `capture: ${r.pcap}\naudit:   hood audit pcap ${r.pcap} ${args.join(' ')}${homeFirst ? ' --allow-home' : ''}\n`;
   }
+  if (r.mail) t += `mail:    ${r.mail.sent} sent, ${r.mail.released} released; mix mean delay ${r.mail.mixMeanDelaySec} s, λ ${r.mail.lambdaPerSec.toFixed(2)}/s\n`;
+  if (r.attack) {
+    const a = r.attack;
+    t +=
+      `attack:  ${a.mails} mails, true sender ranked first in ${a.rank1Rate === null ? 'n/a' : (100 * a.rank1Rate).toFixed(0) + '%'}, ` +
+      `mean sender anonymity ${a.meanEntropyBits.toFixed(2)} bits${a.theoryBits !== undefined ? ' (theory ' + a.theoryBits.toFixed(2) + ')' : ''}\n`;
+  }
   return t;
 }
 
@@ -61,7 +80,15 @@ export function registerLabCommands(program: Command): void {
     .option('--pcap <file>', 'write the capture of the bridge here (.pcap = libpcap, else pcapng)')
     .option('--home-first', 'each PDA first runs one home-mode (non-anonymous) session, then switches to anonymous')
     .option('--leak <kind@pda>', 'DELIBERATELY leaky PDA, to prove the audit fails (mac, dhcp-client-id, hostname, mqtt-client-id)', collectLeak, {})
-    .action(async (o: JsonFlag & { pdas: number; sessions: number; pcap?: string; homeFirst?: boolean; leak: Leaks }) => {
+    .option('--mail', 'each anonymous session mails Alice; the run ends with the timing attack (hood audit timing) on its own capture')
+    .option('--mix <on|off>', "with --mail: the MSS's exponential mix on or off", parseMix, false)
+    .option('--mix-mean-delay <sec>', 'with --mix on: this mean delay instead of the one picked from the lab send rate', parseDelay)
+    .action(async (o: JsonFlag & { pdas: number; sessions: number; pcap?: string; homeFirst?: boolean; leak: Leaks; mail?: boolean; mix: boolean; mixMeanDelay?: number }) => {
+      if (!o.mail && (o.mix || o.mixMeanDelay !== undefined)) {
+        process.stderr.write('hood lab run: --mix and --mix-mean-delay need --mail\n');
+        process.exitCode = 2;
+        return;
+      }
       const off = teardownOnSignal();
       try {
         const r = await runLab({
@@ -70,6 +97,7 @@ export function registerLabCommands(program: Command): void {
           pcap: o.pcap,
           leaks: o.leak,
           homeFirst: !!o.homeFirst,
+          mail: o.mail ? { mix: o.mix, mixMeanDelaySec: o.mix ? o.mixMeanDelay : undefined } : undefined,
           onPrefix: (p) => process.stdout.write(o.json ? '' : 'lab run ' + p + '\n'),
           log: o.json ? undefined : (s) => process.stdout.write('  ' + s + '\n'),
         });
@@ -109,8 +137,12 @@ export function registerLabCommands(program: Command): void {
         if (k) stopped[n] = k;
         await deleteNamespace(n);
       }
-      printResult(o, { removed: ns, stopped }, (r) =>
+      // The run's work directory holds its MSS keys: it goes with the namespaces.
+      const workDirs = leftoverWorkDirs(o.prefix);
+      for (const d of workDirs) rmSync(d, { recursive: true, force: true });
+      printResult(o, { removed: ns, stopped, workDirs }, (r) =>
         Object.keys(r.stopped).map((n) => `stopped ${r.stopped[n]} process(es) left in ${n}\n`).join('') +
+        (r.workDirs.length ? 'removed work directories: ' + r.workDirs.join(' ') + '\n' : '') +
         (r.removed.length ? 'removed: ' + r.removed.join(' ') : 'nothing to remove'),
       );
     });

@@ -6,7 +6,16 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from '../../common/log';
 import type { MailCliOptions } from '../../mail/options';
-import { parseIntOption } from '../options';
+import { DEFAULT_MIX_MAX_QUEUED, DEFAULT_MIX_MEAN_DELAY_SEC } from '../../mix/defaults';
+import { parseIntOption, parsePositiveIntOption } from '../options';
+
+/** Seconds, fractions allowed; 0 turns the mix off. */
+function parseDelay(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError('expected seconds (0 = off), got ' + JSON.stringify(v));
+  const n = Number(v);
+  if (!Number.isFinite(n) || n > 7 * 86400) throw new InvalidArgumentError('at most a week');
+  return n;
+}
 
 export function addMailOptions(cmd: Command): Command {
   return cmd
@@ -20,7 +29,9 @@ export function addMailOptions(cmd: Command): Command {
     }, 'none')
     .option('--smtp-listen <host:port>', 'inbound SMTP for replies to <TmpId>@domain ("off" to disable)', '127.0.0.1:2525')
     .option('--drop-box-retention <sec>', 'keep replies to ended sessions this long', parseIntOption, 86400)
-    .option('--max-mail-bytes <n>', 'largest message a PDA may send', parseIntOption, 16384);
+    .option('--max-mail-bytes <n>', 'largest message a PDA may send', parseIntOption, 16384)
+    .option('--mix-mean-delay <sec>', 'mean of the random Exp delay each mail out and each reply in is held for (0: off; docs/anonymity.md)', parseDelay, DEFAULT_MIX_MEAN_DELAY_SEC)
+    .option('--mix-max-queued <n>', 'messages the mix holds per direction; beyond it a PDA send gets BUSY and inbound SMTP 452', parsePositiveIntOption, DEFAULT_MIX_MAX_QUEUED);
 }
 
 export function mailOptionsFromCli(o: Record<string, any>, base: { dataDir: string; log: Logger; mssId: string }): MailCliOptions {
@@ -36,5 +47,7 @@ export function mailOptionsFromCli(o: Record<string, any>, base: { dataDir: stri
     smtpListen: o.smtpListen,
     dropBoxRetentionSec: o.dropBoxRetention,
     maxMailBytes: o.maxMailBytes,
+    mixMeanDelaySec: o.mixMeanDelay,
+    mixMaxQueued: o.mixMaxQueued,
   };
 }

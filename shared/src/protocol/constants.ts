@@ -31,6 +31,11 @@ export const MSG_REKEY = 0x05;
 export const MSG_REKEYED = 0x06;
 export const MSG_BYE = 0x07;
 export const MSG_DATA = 0x08;
+/** Cover cell (§4, §3.5): sealed like any session cell, dropped by the receiver (Loopix-style cover traffic). */
+export const MSG_COVER = 0x09;
+/** COVER body: does the MSS answer it with one COVER cell (§3.5)? */
+export const COVER_NO_ANSWER = 0;
+export const COVER_ANSWER = 1;
 
 /** REFUSE reasons (§4). */
 export const REFUSE_TMPMAC_IN_USE = 1;

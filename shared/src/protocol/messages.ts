@@ -14,6 +14,7 @@ import {
   MAX_TMPID_LEN,
   MSG_ACCEPT,
   MSG_BYE,
+  MSG_COVER,
   MSG_DATA,
   MSG_JOIN,
   MSG_REFUSE,
@@ -61,7 +62,16 @@ export interface DataMsg {
   payload: Uint8Array;
 }
 
-export type Message = JoinMsg | AcceptMsg | RefuseMsg | RenewMsg | RekeyMsg | RekeyedMsg | ByeMsg | DataMsg;
+/**
+ * Cover (docs/protocol.md §3.5): padded to the cell like every message, so on the air it is any session cell.
+ * `answer` 1 asks the MSS for one COVER back (the downlink shape of a real cell that gets an answer), 0 for none.
+ */
+export interface CoverMsg {
+  type: 0x09;
+  answer: number;
+}
+
+export type Message = JoinMsg | AcceptMsg | RefuseMsg | RenewMsg | RekeyMsg | RekeyedMsg | ByeMsg | DataMsg | CoverMsg;
 
 const TMPID_CHAR = /[a-z2-7]/;
 const isTmpId = (s: string) => isOf(s, TMPID_CHAR, 1, MAX_TMPID_LEN);
@@ -96,6 +106,10 @@ function encodeBody(m: Message): Uint8Array {
       break;
     case MSG_DATA:
       w.u8(m.channel).vbytes16(m.payload);
+      break;
+    case MSG_COVER:
+      if (m.answer !== 0 && m.answer !== 1) throw new Error('COVER answer must be 0 or 1');
+      w.u8(m.answer);
       break;
     default:
       throw new Error('unknown message type');
@@ -156,6 +170,12 @@ export function decodeMessage(plain: Uint8Array): Message {
     case MSG_DATA:
       m = { type: MSG_DATA, channel: b.u8(), payload: b.vbytes16(body.length) };
       break;
+    case MSG_COVER: {
+      const answer = b.u8();
+      if (answer > 1) throw new DecodeError('bad_cover');
+      m = { type: MSG_COVER, answer: answer };
+      break;
+    }
     default:
       throw new DecodeError('bad_type', String(type));
   }
