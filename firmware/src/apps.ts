@@ -25,7 +25,8 @@ export interface AppContext {
 
 /**
  * One firmware application. It registers itself once at load (firmware/src/apps/index.ts imports
- * every app for that side effect) and is then called by the session machine: console commands by
+ * every app for that side effect), with registerApp or, to have its code made only on first use,
+ * registerLazyApp, and is then called by the session machine: console commands by
  * name, DATA cells of the channels it claims, and the session's start (`onJoined`) and end
  * (`onWiped`). What an app keeps for a session it must erase in `onWiped`: the PDA forgets a session
  * entirely when it ends (paper §6.2). Written in the Espruino subset: plain functions and arrays.
@@ -67,26 +68,66 @@ export interface App {
   onWiped?(ctx: AppContext): void;
 }
 
-const apps: App[] = [];
+/**
+ * One registered app. An app registered lazily (registerLazyApp) lists its command names and channels
+ * up front and has its code made by `build` on first use: its first command, a DATA cell on one of its
+ * channels, or the first session's start. Until then none of its functions exist: on Espruino every
+ * function that exists costs variables (docs/crypto-speed.md, variables after boot).
+ */
+interface Entry {
+  name: string;
+  commands: string[];
+  channels: number[];
+  build: (() => App) | null;
+  app: App | null;
+}
+
+const entries: Entry[] = [];
+
+function add(e: Entry): void {
+  for (let i = 0; i < entries.length; i++) if (entries[i].name === e.name) throw new Error('app ' + e.name + ' registered twice');
+  entries.push(e);
+}
 
 export function registerApp(a: App): void {
-  for (let i = 0; i < apps.length; i++) if (apps[i].name === a.name) throw new Error('app ' + a.name + ' registered twice');
-  apps.push(a);
+  add({ name: a.name, commands: a.commands ? Object.keys(a.commands) : [], channels: a.channels || [], build: null, app: a });
+}
+
+/**
+ * Register an app whose code is made on first use. `commands` and `channels` must be exactly those of
+ * the App that `build` returns (checked when it is built).
+ */
+export function registerLazyApp(name: string, commands: string[], channels: number[], build: () => App): void {
+  add({ name: name, commands: commands, channels: channels, build: build, app: null });
+}
+
+function appOf(e: Entry): App {
+  if (e.app) return e.app;
+  const a = e.build!();
+  const cs = a.commands ? Object.keys(a.commands) : [];
+  const ch = a.channels || [];
+  if (a.name !== e.name || cs.join() !== e.commands.join() || ch.join() !== e.channels.join()) throw new Error('app ' + e.name + ' does not match its registration');
+  e.app = a;
+  e.build = null;
+  return a;
 }
 
 export function appCommand(cmd: string): ((c: any, ctx: AppContext) => void) | null {
-  for (let i = 0; i < apps.length; i++) {
-    const cs = apps[i].commands;
-    if (cs && Object.prototype.hasOwnProperty.call(cs, cmd)) return cs[cmd];
-  }
+  for (let i = 0; i < entries.length; i++) if (entries[i].commands.indexOf(cmd) >= 0) return appOf(entries[i]).commands![cmd];
   return null;
 }
 
 export function appForChannel(channel: number): App | null {
-  for (let i = 0; i < apps.length; i++) if (apps[i].channels && apps[i].channels!.indexOf(channel) >= 0) return apps[i];
+  for (let i = 0; i < entries.length; i++) if (entries[i].channels.indexOf(channel) >= 0) return appOf(entries[i]);
   return null;
 }
 
+/** Every app, built if it was not yet (a session starts). */
 export function eachApp(fn: (a: App) => void): void {
-  for (let i = 0; i < apps.length; i++) fn(apps[i]);
+  for (let i = 0; i < entries.length; i++) fn(appOf(entries[i]));
+}
+
+/** Every app already built: one never built holds no session state (a session ends). */
+export function eachBuiltApp(fn: (a: App) => void): void {
+  for (let i = 0; i < entries.length; i++) if (entries[i].app) fn(entries[i].app!);
 }

@@ -51,105 +51,129 @@ export function coverGapMs(random: (n: number) => Uint8Array, ratePerMin: number
 }
 
 /**
- * The Poisson clock and its queue. `send` seals and publishes one message as the next session cell (the
- * session's own seq counter: one key, one nonce, §3.4); `onIdle` is called after a tick that found the queue
- * empty while `draining` (the session is closing and its last cell went out).
+ * The class is made inside buildCoverClock(), when the first session with cover starts
+ * (coverClockClass()), not at boot: on Espruino every method that exists costs variables
+ * (docs/crypto-speed.md, variables after boot).
  */
-export class CoverClock {
-  private clock: Clock;
-  private random: (n: number) => Uint8Array;
-  private cfg: CoverConfig;
-  private send: (m: Message) => void;
-  private queue: Message[] = [];
-  private timer = -1;
-  private draining = false;
-  private onDrained: (() => void) | null = null;
-  maxQueue: number;
-  /** Cells sent: cover, real. */
-  sentCover = 0;
-  sentReal = 0;
-
-  constructor(clock: Clock, random: (n: number) => Uint8Array, cfg: CoverConfig, send: (m: Message) => void, maxQueue?: number) {
-    this.clock = clock;
-    this.random = random;
-    this.cfg = cfg;
-    this.send = send;
-    this.maxQueue = maxQueue || COVER_MAX_QUEUE;
-  }
-
-  running(): boolean {
-    return this.timer >= 0;
-  }
-
-  queued(): number {
-    return this.queue.length;
-  }
-
-  start(): void {
-    if (this.timer >= 0) return;
-    this.schedule();
-  }
-
-  /** Stop the clock and forget what waits (the session is being torn down). */
-  stop(): void {
-    if (this.timer >= 0) this.clock.clearTimeout(this.timer);
-    this.timer = -1;
-    this.queue = [];
-    this.draining = false;
-    this.onDrained = null;
-  }
-
-  /** A real message: sent at the next tick in place of a cover cell. */
-  enqueue(m: Message): void {
-    if (this.draining) throw new Error('session closing');
-    if (this.queue.length >= this.maxQueue) throw new Error('cover queue full (' + this.maxQueue + ' cells wait)');
-    this.queue.push(m);
-  }
-
+function buildCoverClock() {
   /**
-   * End of session: `last` (BYE) goes after what waits, still on the clock; then no more cover, and `done`
-   * runs right after the tick that sent `last`.
+   * The Poisson clock and its queue. `send` seals and publishes one message as the next session cell (the
+   * session's own seq counter: one key, one nonce, §3.4); `onIdle` is called after a tick that found the queue
+   * empty while `draining` (the session is closing and its last cell went out).
    */
-  drain(last: Message, done: () => void): void {
-    this.queue.push(last);
-    this.draining = true;
-    this.onDrained = done;
-    if (this.timer < 0) this.schedule();
-  }
+  class CoverClock {
+    private clock: Clock;
+    private random: (n: number) => Uint8Array;
+    private cfg: CoverConfig;
+    private send: (m: Message) => void;
+    private queue: Message[] = [];
+    private timer = -1;
+    private draining = false;
+    private onDrained: (() => void) | null = null;
+    maxQueue: number;
+    /** Cells sent: cover, real. */
+    sentCover = 0;
+    sentReal = 0;
 
-  private schedule(): void {
-    const self = this;
-    this.timer = this.clock.setTimeout(function () {
-      self.timer = -1;
-      self.tick();
-    }, coverGapMs(this.random, this.cfg.ratePerMin));
-  }
-
-  private tick(): void {
-    const m = this.queue.shift();
-    try {
-      if (m) {
-        this.sentReal++;
-        this.send(m);
-      } else if (!this.draining) {
-        this.sentCover++;
-        this.send({ type: MSG_COVER, answer: this.answer() });
-      }
-    } catch (e) {
-      // A cell that could not go out is lost like a cell lost on the air; the clock keeps its rate.
+    constructor(clock: Clock, random: (n: number) => Uint8Array, cfg: CoverConfig, send: (m: Message) => void, maxQueue?: number) {
+      this.clock = clock;
+      this.random = random;
+      this.cfg = cfg;
+      this.send = send;
+      this.maxQueue = maxQueue || COVER_MAX_QUEUE;
     }
-    if (this.draining && this.queue.length === 0) {
-      const done = this.onDrained;
+
+    running(): boolean {
+      return this.timer >= 0;
+    }
+
+    queued(): number {
+      return this.queue.length;
+    }
+
+    start(): void {
+      if (this.timer >= 0) return;
+      this.schedule();
+    }
+
+    /** Stop the clock and forget what waits (the session is being torn down). */
+    stop(): void {
+      if (this.timer >= 0) this.clock.clearTimeout(this.timer);
+      this.timer = -1;
+      this.queue = [];
       this.draining = false;
       this.onDrained = null;
-      if (done) done();
-      return;
     }
-    if (this.timer < 0) this.schedule();
-  }
 
-  private answer(): number {
-    const share = this.cfg.answerShare === undefined ? 0.5 : this.cfg.answerShare;
-    return uniform01(this.random) <= share ? COVER_ANSWER : COVER_NO_ANSWER;
+    /** A real message: sent at the next tick in place of a cover cell. */
+    enqueue(m: Message): void {
+      if (this.draining) throw new Error('session closing');
+      if (this.queue.length >= this.maxQueue) throw new Error('cover queue full (' + this.maxQueue + ' cells wait)');
+      this.queue.push(m);
+    }
+
+    /**
+     * End of session: `last` (BYE) goes after what waits, still on the clock; then no more cover, and `done`
+     * runs right after the tick that sent `last`.
+     */
+    drain(last: Message, done: () => void): void {
+      this.queue.push(last);
+      this.draining = true;
+      this.onDrained = done;
+      if (this.timer < 0) this.schedule();
+    }
+
+    private schedule(): void {
+      const self = this;
+      this.timer = this.clock.setTimeout(function () {
+        self.timer = -1;
+        self.tick();
+      }, coverGapMs(this.random, this.cfg.ratePerMin));
+    }
+
+    private tick(): void {
+      const m = this.queue.shift();
+      try {
+        if (m) {
+          this.sentReal++;
+          this.send(m);
+        } else if (!this.draining) {
+          this.sentCover++;
+          this.send({ type: MSG_COVER, answer: this.answer() });
+        }
+      } catch (e) {
+        // A cell that could not go out is lost like a cell lost on the air; the clock keeps its rate.
+      }
+      if (this.draining && this.queue.length === 0) {
+        const done = this.onDrained;
+        this.draining = false;
+        this.onDrained = null;
+        if (done) done();
+        return;
+      }
+      if (this.timer < 0) this.schedule();
+    }
+
+    private answer(): number {
+      const share = this.cfg.answerShare === undefined ? 0.5 : this.cfg.answerShare;
+      return uniform01(this.random) <= share ? COVER_ANSWER : COVER_NO_ANSWER;
+    }
   }
+  return CoverClock;
 }
+
+let built: ReturnType<typeof buildCoverClock> | null = null;
+
+/** The class, created on the first call and kept from then on. */
+export function coverClockClass(): ReturnType<typeof buildCoverClock> {
+  if (!built) built = buildCoverClock();
+  return built;
+}
+
+export type CoverClock = InstanceType<ReturnType<typeof buildCoverClock>>;
+
+/** `new CoverClock(...)` for host code and tests; the firmware constructs through coverClockClass() and the bundler drops this. */
+export const CoverClock = function (clock: Clock, random: (n: number) => Uint8Array, cfg: CoverConfig, send: (m: Message) => void, maxQueue?: number) {
+  const C = coverClockClass();
+  return new C(clock, random, cfg, send, maxQueue);
+} as unknown as new (clock: Clock, random: (n: number) => Uint8Array, cfg: CoverConfig, send: (m: Message) => void, maxQueue?: number) => CoverClock;

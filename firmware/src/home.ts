@@ -15,7 +15,7 @@ import { formatMac } from '../../shared/src/tmpmac';
 import type { Board } from './board';
 import type { PdaConfig } from './config';
 import type { EventSink } from './events';
-import { claimRadio, radioOwner, RadioLink } from './link';
+import { claimRadio, radioLinkClass, radioOwner, type RadioLink } from './link';
 
 export interface HomeIdentity {
   mac: Uint8Array;
@@ -31,67 +31,91 @@ export function homeIdentity(mac: Uint8Array): HomeIdentity {
 
 export type HomeState = 'off' | 'connecting' | 'connected' | 'closing';
 
-export class HomeLink {
-  state: HomeState = 'off';
-  private board: Board;
-  private cfg: PdaConfig;
-  private emit: EventSink;
-  private id: HomeIdentity;
-  private link: RadioLink | null = null;
-  private endCbs: (() => void)[] = [];
+/**
+ * The class is made inside buildHomeLink(), when home mode first starts (homeLinkClass()), not at
+ * boot: on Espruino every method that exists costs variables (docs/crypto-speed.md, variables after boot).
+ */
+function buildHomeLink() {
+  class HomeLink {
+    state: HomeState = 'off';
+    private board: Board;
+    private cfg: PdaConfig;
+    private emit: EventSink;
+    private id: HomeIdentity;
+    private link: RadioLink | null = null;
+    private endCbs: (() => void)[] = [];
 
-  constructor(board: Board, cfg: PdaConfig, emit: EventSink, id: HomeIdentity) {
-    this.board = board;
-    this.cfg = cfg;
-    this.emit = emit;
-    this.id = id;
-  }
+    constructor(board: Board, cfg: PdaConfig, emit: EventSink, id: HomeIdentity) {
+      this.board = board;
+      this.cfg = cfg;
+      this.emit = emit;
+      this.id = id;
+    }
 
-  /**
-   * Put the burned-in address back (an anonymous session may have left a throwaway), associate,
-   * connect. False (and an `error` event, code radio_busy) while an anonymous session holds the radio.
-   */
-  start(): boolean {
-    if (this.state !== 'off') throw new Error('home link already ' + this.state);
-    if (!claimRadio(this.board, 'home', this.emit)) return false;
-    const self = this;
-    this.state = 'connecting';
-    const l = new RadioLink(this.board, this.cfg, { mac: copyBytes(this.id.mac), hostname: this.id.hostname, clientId: this.id.clientId, maxPacket: 4096, scrubMac: false }, {
-      onUp: function () {
-        if (self.link !== l) return;
-        self.state = 'connected';
-        self.emit({ ev: 'home', state: 'connected', mac: formatMac(self.id.mac), hostname: self.id.hostname, clientId: self.id.clientId });
-      },
-      onMessage: function () {},
-      onFail: function (msg) {
-        if (self.link !== l) return;
-        self.emit({ ev: 'error', code: 'home_failed', msg: msg });
-        self.end(function () {});
-      },
-    });
-    this.link = l;
-    l.open();
-    return true;
-  }
+    /**
+     * Put the burned-in address back (an anonymous session may have left a throwaway), associate,
+     * connect. False (and an `error` event, code radio_busy) while an anonymous session holds the radio.
+     */
+    start(): boolean {
+      if (this.state !== 'off') throw new Error('home link already ' + this.state);
+      if (!claimRadio(this.board, 'home', this.emit)) return false;
+      const self = this;
+      this.state = 'connecting';
+      const Link = radioLinkClass();
+    const l = new Link(this.board, this.cfg, { mac: copyBytes(this.id.mac), hostname: this.id.hostname, clientId: this.id.clientId, maxPacket: 4096, scrubMac: false }, {
+        onUp: function () {
+          if (self.link !== l) return;
+          self.state = 'connected';
+          self.emit({ ev: 'home', state: 'connected', mac: formatMac(self.id.mac), hostname: self.id.hostname, clientId: self.id.clientId });
+        },
+        onMessage: function () {},
+        onFail: function (msg) {
+          if (self.link !== l) return;
+          self.emit({ ev: 'error', code: 'home_failed', msg: msg });
+          self.end(function () {});
+        },
+      });
+      this.link = l;
+      l.open();
+      return true;
+    }
 
-  /** Close the broker connection and take the radio down; cb when the link is fully off. */
-  end(cb: () => void): void {
-    if (this.state === 'off') return cb();
-    this.endCbs.push(cb);
-    if (this.state === 'closing') return;
-    const self = this;
-    const l = this.link;
-    this.link = null;
-    this.state = 'closing';
-    const off = function () {
-      self.state = 'off';
-      radioOwner(self.board).release('home');
-      self.emit({ ev: 'home', state: 'off' });
-      const cbs = self.endCbs;
-      self.endCbs = [];
-      for (let i = 0; i < cbs.length; i++) cbs[i]();
-    };
-    if (l) l.close(off);
-    else off();
+    /** Close the broker connection and take the radio down; cb when the link is fully off. */
+    end(cb: () => void): void {
+      if (this.state === 'off') return cb();
+      this.endCbs.push(cb);
+      if (this.state === 'closing') return;
+      const self = this;
+      const l = this.link;
+      this.link = null;
+      this.state = 'closing';
+      const off = function () {
+        self.state = 'off';
+        radioOwner(self.board).release('home');
+        self.emit({ ev: 'home', state: 'off' });
+        const cbs = self.endCbs;
+        self.endCbs = [];
+        for (let i = 0; i < cbs.length; i++) cbs[i]();
+      };
+      if (l) l.close(off);
+      else off();
+    }
   }
+  return HomeLink;
 }
+
+let built: ReturnType<typeof buildHomeLink> | null = null;
+
+/** The class, created on the first call and kept from then on. */
+export function homeLinkClass(): ReturnType<typeof buildHomeLink> {
+  if (!built) built = buildHomeLink();
+  return built;
+}
+
+export type HomeLink = InstanceType<ReturnType<typeof buildHomeLink>>;
+
+/** `new HomeLink(...)` for host code and tests; the firmware constructs through homeLinkClass() and the bundler drops this. */
+export const HomeLink = function (board: Board, cfg: PdaConfig, emit: EventSink, id: HomeIdentity) {
+  const C = homeLinkClass();
+  return new C(board, cfg, emit, id);
+} as unknown as new (board: Board, cfg: PdaConfig, emit: EventSink, id: HomeIdentity) => HomeLink;

@@ -25,7 +25,7 @@ import { newTmpMac } from '../../shared/src/tmpmac';
 import type { Board } from './board';
 import type { PdaConfig } from './config';
 import type { EventSink } from './events';
-import { MqttClient } from './mqtt/client';
+import { mqttClientClass, type MqttClient } from './mqtt/client';
 
 export type RadioHolder = 'anonymous' | 'home';
 
@@ -86,145 +86,169 @@ export interface LinkEvents {
 
 type LinkState = 'idle' | 'mac' | 'assoc' | 'mqtt' | 'up' | 'failed' | 'closing' | 'closed';
 
-export class RadioLink {
-  state: LinkState = 'idle';
-  private board: Board;
-  private cfg: PdaConfig;
-  private spec: LinkSpec;
-  private ev: LinkEvents;
-  private mqtt: MqttClient | null = null;
-  /** Bumped by close() and by a failure: callbacks of an older generation are inert. */
-  private gen = 0;
-  /** A radio step (setMac / connect) is in flight. */
-  private busy = false;
-  private closeCbs: (() => void)[] = [];
+/**
+ * The class is made inside buildRadioLink(), when the first link opens (radioLinkClass()), not at
+ * boot: on Espruino every method that exists costs variables (docs/crypto-speed.md, variables after boot).
+ */
+function buildRadioLink() {
+  class RadioLink {
+    state: LinkState = 'idle';
+    private board: Board;
+    private cfg: PdaConfig;
+    private spec: LinkSpec;
+    private ev: LinkEvents;
+    private mqtt: MqttClient | null = null;
+    /** Bumped by close() and by a failure: callbacks of an older generation are inert. */
+    private gen = 0;
+    /** A radio step (setMac / connect) is in flight. */
+    private busy = false;
+    private closeCbs: (() => void)[] = [];
 
-  constructor(board: Board, cfg: PdaConfig, spec: LinkSpec, ev: LinkEvents) {
-    this.board = board;
-    this.cfg = cfg;
-    this.spec = spec;
-    this.ev = ev;
-  }
+    constructor(board: Board, cfg: PdaConfig, spec: LinkSpec, ev: LinkEvents) {
+      this.board = board;
+      this.cfg = cfg;
+      this.spec = spec;
+      this.ev = ev;
+    }
 
-  open(): void {
-    if (this.state !== 'idle') throw new Error('link already used');
-    const self = this;
-    const g = this.gen;
-    this.state = 'mac';
-    if (equalBytes(this.board.radio.currentMac(), this.spec.mac)) return this.associate(g);
-    this.radioStep(
-      g,
-      function (done) {
-        self.board.radio.setMac(self.spec.mac, done);
-      },
-      function (err) {
-        if (err) return self.fail('cannot load the MAC: ' + err);
-        self.associate(g);
-      },
-    );
-  }
+    open(): void {
+      if (this.state !== 'idle') throw new Error('link already used');
+      const self = this;
+      const g = this.gen;
+      this.state = 'mac';
+      if (equalBytes(this.board.radio.currentMac(), this.spec.mac)) return this.associate(g);
+      this.radioStep(
+        g,
+        function (done) {
+          self.board.radio.setMac(self.spec.mac, done);
+        },
+        function (err) {
+          if (err) return self.fail('cannot load the MAC: ' + err);
+          self.associate(g);
+        },
+      );
+    }
 
-  private associate(g: number): void {
-    const self = this;
-    // Verify the register really holds the wanted address before the radio sends anything (paper §5).
-    if (!equalBytes(this.board.radio.currentMac(), this.spec.mac)) return this.fail('MAC register does not hold the expected address');
-    this.state = 'assoc';
-    this.radioStep(
-      g,
-      function (done) {
-        self.board.radio.connect(self.spec.hostname, self.spec.mac, done);
-      },
-      function (err) {
-        if (err) return self.fail('radio: ' + err);
-        self.connectBroker(g);
-      },
-    );
-  }
+    private associate(g: number): void {
+      const self = this;
+      // Verify the register really holds the wanted address before the radio sends anything (paper §5).
+      if (!equalBytes(this.board.radio.currentMac(), this.spec.mac)) return this.fail('MAC register does not hold the expected address');
+      this.state = 'assoc';
+      this.radioStep(
+        g,
+        function (done) {
+          self.board.radio.connect(self.spec.hostname, self.spec.mac, done);
+        },
+        function (err) {
+          if (err) return self.fail('radio: ' + err);
+          self.connectBroker(g);
+        },
+      );
+    }
 
-  /** Run one radio step; its result reaches `next` only if the link is still of generation `g`. */
-  private radioStep(g: number, start: (done: (err?: string) => void) => void, next: (err?: string) => void): void {
-    const self = this;
-    let answered = false;
-    this.busy = true;
-    start(function (err?: string) {
-      if (answered) return; // a board that answers twice is not believed twice
-      answered = true;
-      self.busy = false;
-      if (self.gen !== g) {
-        if (self.state === 'closing') self.teardown();
-        return;
-      }
-      next(err);
-    });
-  }
-
-  private connectBroker(g: number): void {
-    const self = this;
-    this.state = 'mqtt';
-    const m = new MqttClient(this.board.net, this.board.clock, {
-      host: this.cfg.brokerHost,
-      port: this.cfg.brokerPort,
-      clientId: this.spec.clientId,
-      keepaliveSec: 30,
-      maxPacket: this.spec.maxPacket,
-    });
-    this.mqtt = m;
-    m.onMessage(function (topic, payload) {
-      if (self.gen === g && self.mqtt === m) self.ev.onMessage(topic, payload);
-    });
-    m.onClose(function (err) {
-      if (self.gen !== g || self.mqtt !== m) return;
-      self.fail('broker connection lost' + (err ? ': ' + err : ''));
-    });
-    m.connect(function (err) {
-      if (self.gen !== g || self.mqtt !== m) return;
-      if (err) return self.fail('broker: ' + err);
-      self.state = 'up';
-      self.ev.onUp(m);
-    });
-  }
-
-  private fail(msg: string): void {
-    this.gen++;
-    this.state = 'failed';
-    this.ev.onFail(msg);
-  }
-
-  /** Tear the link down (idempotent); cb once the radio is down and, if asked, the register scrubbed. */
-  close(cb: () => void): void {
-    if (this.state === 'closed') return cb();
-    this.closeCbs.push(cb);
-    if (this.state === 'closing') return;
-    this.gen++;
-    this.state = 'closing';
-    if (!this.busy) this.teardown();
-  }
-
-  private teardown(): void {
-    const self = this;
-    const m = this.mqtt;
-    this.mqtt = null;
-    const radioDown = function () {
-      if (m) m.wipe();
-      self.board.radio.disconnect(function () {
-        if (!self.spec.scrubMac) return self.closed();
-        const throwaway = newTmpMac(self.board.random);
-        self.board.radio.setMac(throwaway, function () {
-          // Whatever the outcome, the next session loads its own TmpMAC before it sends anything.
-          wipe(throwaway);
-          self.closed();
-        });
+    /** Run one radio step; its result reaches `next` only if the link is still of generation `g`. */
+    private radioStep(g: number, start: (done: (err?: string) => void) => void, next: (err?: string) => void): void {
+      const self = this;
+      let answered = false;
+      this.busy = true;
+      start(function (err?: string) {
+        if (answered) return; // a board that answers twice is not believed twice
+        answered = true;
+        self.busy = false;
+        if (self.gen !== g) {
+          if (self.state === 'closing') self.teardown();
+          return;
+        }
+        next(err);
       });
-    };
-    if (m) m.end(radioDown);
-    else radioDown();
-  }
+    }
 
-  private closed(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    const cbs = this.closeCbs;
-    this.closeCbs = [];
-    for (let i = 0; i < cbs.length; i++) cbs[i]();
+    private connectBroker(g: number): void {
+      const self = this;
+      this.state = 'mqtt';
+      const Client = mqttClientClass();
+      const m = new Client(this.board.net, this.board.clock, {
+        host: this.cfg.brokerHost,
+        port: this.cfg.brokerPort,
+        clientId: this.spec.clientId,
+        keepaliveSec: 30,
+        maxPacket: this.spec.maxPacket,
+      });
+      this.mqtt = m;
+      m.onMessage(function (topic, payload) {
+        if (self.gen === g && self.mqtt === m) self.ev.onMessage(topic, payload);
+      });
+      m.onClose(function (err) {
+        if (self.gen !== g || self.mqtt !== m) return;
+        self.fail('broker connection lost' + (err ? ': ' + err : ''));
+      });
+      m.connect(function (err) {
+        if (self.gen !== g || self.mqtt !== m) return;
+        if (err) return self.fail('broker: ' + err);
+        self.state = 'up';
+        self.ev.onUp(m);
+      });
+    }
+
+    private fail(msg: string): void {
+      this.gen++;
+      this.state = 'failed';
+      this.ev.onFail(msg);
+    }
+
+    /** Tear the link down (idempotent); cb once the radio is down and, if asked, the register scrubbed. */
+    close(cb: () => void): void {
+      if (this.state === 'closed') return cb();
+      this.closeCbs.push(cb);
+      if (this.state === 'closing') return;
+      this.gen++;
+      this.state = 'closing';
+      if (!this.busy) this.teardown();
+    }
+
+    private teardown(): void {
+      const self = this;
+      const m = this.mqtt;
+      this.mqtt = null;
+      const radioDown = function () {
+        if (m) m.wipe();
+        self.board.radio.disconnect(function () {
+          if (!self.spec.scrubMac) return self.closed();
+          const throwaway = newTmpMac(self.board.random);
+          self.board.radio.setMac(throwaway, function () {
+            // Whatever the outcome, the next session loads its own TmpMAC before it sends anything.
+            wipe(throwaway);
+            self.closed();
+          });
+        });
+      };
+      if (m) m.end(radioDown);
+      else radioDown();
+    }
+
+    private closed(): void {
+      if (this.state === 'closed') return;
+      this.state = 'closed';
+      const cbs = this.closeCbs;
+      this.closeCbs = [];
+      for (let i = 0; i < cbs.length; i++) cbs[i]();
+    }
   }
+  return RadioLink;
 }
+
+let built: ReturnType<typeof buildRadioLink> | null = null;
+
+/** The class, created on the first call and kept from then on. */
+export function radioLinkClass(): ReturnType<typeof buildRadioLink> {
+  if (!built) built = buildRadioLink();
+  return built;
+}
+
+export type RadioLink = InstanceType<ReturnType<typeof buildRadioLink>>;
+
+/** `new RadioLink(...)` for host code and tests; the firmware constructs through radioLinkClass() and the bundler drops this. */
+export const RadioLink = function (board: Board, cfg: PdaConfig, spec: LinkSpec, ev: LinkEvents) {
+  const C = radioLinkClass();
+  return new C(board, cfg, spec, ev);
+} as unknown as new (board: Board, cfg: PdaConfig, spec: LinkSpec, ev: LinkEvents) => RadioLink;

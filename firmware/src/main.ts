@@ -9,10 +9,10 @@ import type { Board } from './board';
 import { loadConfig, pinKey, saveConfig, setCover, type PdaConfig } from './config';
 import { consoleEvents, type EventSink } from './events';
 import { PdaSession, type SessionHooks } from './session';
-import { HomeLink, homeIdentity, type HomeIdentity } from './home';
+import { homeIdentity, homeLinkClass, type HomeIdentity, type HomeLink } from './home';
 import { radioOwner } from './link';
 import { BOOT_DELAY_MS, joinKeys } from './precompute';
-import { appCommand, appForChannel, eachApp, type AppContext } from './apps';
+import { appCommand, appForChannel, eachApp, eachBuiltApp, type AppContext } from './apps';
 import './apps/index';
 import { isLowerHex } from '../../shared/src/text';
 import { isValidMssId } from '../../shared/src/protocol/topics';
@@ -121,7 +121,7 @@ const hooks: SessionHooks = {
   },
   onWiped: function () {
     const ctx = appContext();
-    eachApp(function (a) {
+    eachBuiltApp(function (a) {
       if (a.onWiped) a.onWiped(ctx);
     });
   },
@@ -169,7 +169,8 @@ function run(c: any): void {
       if (fw.session && fw.session.state !== 'wiped' && fw.session.state !== 'off') throw new Error('session already running');
       if (fw.home && fw.home.state !== 'off') throw new Error('home link is up; end it first');
       if (fw.mode === 'home') {
-        const h = new HomeLink(board, cfg, fw.emit, fw.homeId!);
+        const Home = homeLinkClass();
+        const h = new Home(board, cfg, fw.emit, fw.homeId!);
         if (h.start()) fw.home = h;
         return;
       }

@@ -51,8 +51,8 @@ import { hasPins, pinBytes, type PdaConfig } from './config';
 import type { EventSink } from './events';
 import { joinKeys } from './precompute';
 import { x25519Base } from '../../shared/src/crypto/x25519';
-import { claimRadio, radioOwner, RadioLink } from './link';
-import { CoverClock } from './cover';
+import { claimRadio, radioLinkClass, radioOwner, type RadioLink } from './link';
+import { coverClockClass, type CoverClock } from './cover';
 
 /** What the session tells the rest of the firmware (apps): DATA that arrived, start and end. */
 export interface SessionHooks {
@@ -181,7 +181,8 @@ export class PdaSession {
     const mac = this.secret(newTmpMac(this.board.random));
     this.tmpMac = mac;
     const clientId = 'c' + toHex(this.board.random(9));
-    const l = new RadioLink(this.board, this.cfg, { mac: mac, hostname: 'h' + toHex(this.board.random(6)), clientId: clientId, maxPacket: 8192, scrubMac: true }, {
+    const Link = radioLinkClass();
+    const l = new Link(this.board, this.cfg, { mac: mac, hostname: 'h' + toHex(this.board.random(6)), clientId: clientId, maxPacket: 8192, scrubMac: true }, {
       onUp: function (m) {
         if (self.link !== l || self.state !== 'starting') return;
         self.mqtt = m;
@@ -403,7 +404,8 @@ export class PdaSession {
   private startCover(): void {
     if (!this.cfg.cover) return;
     const self = this;
-    this.cover = new CoverClock(this.board.clock, this.board.random, this.cfg.cover, function (m) {
+    const Cover = coverClockClass();
+    this.cover = new Cover(this.board.clock, this.board.random, this.cfg.cover, function (m) {
       if (self.mqtt && self.cur) self.sealAndPublish(m);
     });
     this.cover.start();

@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { createLogger } from '../common/log';
 import { bankServeConfig, bankServeOptions, type BankServeFlags } from '../cli/bank-options';
 import { runUntilSignal } from '../cli/signals';
+import { redactUrl } from '../common/redact';
 import { runAdmin } from './admin';
 import { startBank } from './service';
 
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e) => {
-    process.stderr.write('bank: ' + ((e as Error).message || String(e)) + '\n');
+    // A --db URL may carry a password (RFC 3986 userinfo); an error quoting it must not print it.
+    process.stderr.write('bank: ' + redactUrl((e as Error).message || String(e)) + '\n');
     process.exit(1);
   },
 );

@@ -11,6 +11,8 @@ import type { Logger } from '../common/log';
 import { fromHex, toHex } from '../../shared/src/bytes';
 import { createBankServer, listen } from './http';
 import { SqliteLedgerStore } from './ledger/sqlite';
+import { PgLedgerStore } from './ledger/postgres';
+import type { LedgerStore } from './ledger/store';
 import { selectCurve } from '../cashu/curve';
 import { Mint, type MintOptions } from './mint';
 import { readPrivateFile } from '../common/private-file';
@@ -27,11 +29,26 @@ export function loadOrCreateSeed(dataDir: string): Uint8Array {
   return seed;
 }
 
-export async function openMint(dataDir: string, opts: Partial<Omit<MintOptions, 'store' | 'seed'>> = {}): Promise<Mint> {
+/** True if `db` names a PostgreSQL database (libpq URL) rather than a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/**
+ * The ledger: `db` a `postgres://` URL (several banks may share it; each needs the same mint seed),
+ * else a SQLite file path; by default the SQLite file in the data dir.
+ */
+export async function openLedger(dataDir: string, db?: string): Promise<LedgerStore> {
+  if (db && isPostgresUrl(db)) return PgLedgerStore.open(db);
+  return new SqliteLedgerStore(db || join(dataDir, LEDGER_FILE));
+}
+
+export async function openMint(dataDir: string, opts: Partial<Omit<MintOptions, 'store' | 'seed'>> & { db?: string } = {}): Promise<Mint> {
   const seed = loadOrCreateSeed(dataDir);
-  const store = new SqliteLedgerStore(join(dataDir, LEDGER_FILE));
+  const { db, ...mintOpts } = opts;
+  const store = await openLedger(dataDir, db);
   try {
-    return await Mint.open({ ...opts, store, seed });
+    return await Mint.open({ ...mintOpts, store, seed });
   } catch (e) {
     await store.close();
     throw e;
@@ -50,7 +67,7 @@ export const DEFAULT_PURGE_EVERY_SEC = 60;
 
 /** Open the data dir and serve it over HTTP; `port` 0 picks a free port. */
 export async function startBank(
-  opts: { dataDir: string; host?: string; port?: number; log: Logger; purgeEverySec?: number } & Partial<Omit<MintOptions, 'store' | 'seed'>>,
+  opts: { dataDir: string; db?: string; host?: string; port?: number; log: Logger; purgeEverySec?: number } & Partial<Omit<MintOptions, 'store' | 'seed'>>,
 ): Promise<RunningBank> {
   const { dataDir, host = '127.0.0.1', port = 3338, log, purgeEverySec, ...mintOpts } = opts;
   // The fastest secp256k1 library that loads; one that does not is reported, never silently replaced.

@@ -13,3 +13,12 @@ export function progressBar(out: NodeJS.WriteStream, label: string): (sent: numb
     } else if (pct % 10 === 0) out.write(label + ' ' + pct + '%\n');
   };
 }
+
+/**
+ * Progress messages for a person watching a slow command: on a terminal's stderr only, and never with
+ * `--json`, so scripted runs see nothing but their result (host/cli/output.ts).
+ */
+export function progressLines(o: { json?: boolean }, label: string, out: NodeJS.WriteStream = process.stderr): ((msg: string) => void) | undefined {
+  if (o.json || !out.isTTY) return undefined;
+  return (msg) => out.write(label + ': ' + msg + '\n');
+}

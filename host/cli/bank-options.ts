@@ -13,6 +13,7 @@ export const DEFAULT_BANK_DIR = './.hood/bank';
 export interface BankServeFlags {
   listen: { host: string; port: number };
   dataDir: string;
+  db?: string;
   maxUnpaidQuotes?: number;
   maxUnpaidQuotesPerAccount?: number;
   quoteTtl?: number;
@@ -23,6 +24,7 @@ export function bankServeOptions(c: Command): Command {
   return c
     .addOption(new Option('--listen <host:port>', 'address to serve HTTP on').argParser(parseHostPort).default({ host: '127.0.0.1', port: 3338 }, '127.0.0.1:3338'))
     .option('--data-dir <dir>', 'mint seed and ledger directory', DEFAULT_BANK_DIR)
+    .option('--db <path|url>', 'ledger: a SQLite file (default: ledger.sqlite in the data dir) or a postgres:// URL (password from the URL or PGPASSWORD)')
     .option('--max-unpaid-quotes <n>', `unpaid mint quotes without an account, and unpaid melt quotes, kept at once (default ${DEFAULT_MAX_UNPAID_QUOTES})`, parsePositiveIntOption)
     .option('--max-unpaid-quotes-per-account <n>', `unpaid mint quotes one account may hold (default ${DEFAULT_MAX_UNPAID_QUOTES_PER_ACCOUNT})`, parsePositiveIntOption)
     .option('--quote-ttl <sec>', 'lifetime of a quote, its NUT-04/05 expiry (default: one hour)', parsePositiveIntOption)
@@ -33,6 +35,7 @@ export function bankServeOptions(c: Command): Command {
 export function bankServeConfig(o: BankServeFlags) {
   return {
     dataDir: o.dataDir,
+    db: o.db,
     host: o.listen.host,
     port: o.listen.port,
     maxUnpaidQuotes: o.maxUnpaidQuotes,

@@ -18,6 +18,8 @@ import { registerAuditCommands } from './commands/audit';
 import { registerBankBenchCommand, registerBankCommands } from './commands/bank';
 import { registerWalletCommands } from './commands/wallet';
 import { registerModelCommand } from './commands/model';
+import { registerPdaCommand } from './commands/pda';
+import { registerNymbleCommands } from './commands/nymble';
 
 export function buildProgram(): Command {
   const program = new Command('hood')
@@ -29,12 +31,14 @@ export function buildProgram(): Command {
   registerBuildCommands(program);
   registerFlashCommand(program);
   registerBoardCommands(program);
+  registerPdaCommand(program);
   registerRecipientCommands(program);
   registerLabCommands(program);
   registerAuditCommands(program);
   registerBankCommands(program);
   registerWalletCommands(program);
   registerModelCommand(program);
+  registerNymbleCommands(program);
   const bench = program.command('bench').description('benchmarks (JSON with --json); each compares against a baseline measured in the same run');
   registerMssBenchCommand(bench);
   registerFloodBenchCommand(bench);

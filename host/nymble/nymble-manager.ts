@@ -122,6 +122,11 @@ export class NymbleManager {
     return unhex(this.state.mss[sid], 32);
   }
 
+  /** macKey_NS of a registered MSS (throws `unknown_mss`), to authenticate its requests. */
+  mssSharedKey(sid: string): Uint8Array {
+    return this.mssKey(sid);
+  }
+
   private mssKey(sid: string): Uint8Array {
     const k = Object.hasOwn(this.state.mss, sid) ? this.state.mss[sid] : undefined;
     if (!k) throw new NymbleError('unknown_mss', 'the NM has no MSS named ' + JSON.stringify(sid));

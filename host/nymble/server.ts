@@ -158,3 +158,15 @@ export class NymbleServer {
 function keyOf(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
+
+/**
+ * The ticket a session presented, read from an MSS's state directory without writing it (for
+ * `hood mss complain` beside a running gateway, which flushes each accepted ticket at once).
+ * Null when the session is unknown or its window is over.
+ */
+export function storedSessionTicket(dataDir: string, sessionId: string, now: Epoch): Uint8Array | null {
+  const s = loadJson<ServerState | null>(join(dataDir, SERVER_STATE_FILE), () => null);
+  if (!s || s.window !== now.w || !s.sessions || !Object.hasOwn(s.sessions, sessionId)) return null;
+  const h = s.sessions[sessionId];
+  return typeof h === 'string' && /^(?:[0-9a-f]{2})+$/.test(h) ? new Uint8Array(Buffer.from(h, 'hex')) : null;
+}

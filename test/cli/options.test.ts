@@ -37,7 +37,7 @@ describe('option groups', () => {
     for (const c of withJson) expect(describeOption(c.cmd.options.find((o) => o.long === '--json')!), c.path).toBe(JSON_FLAG);
     // Every command that prints a result offers it; only servers, streams and the internal PDA process do not.
     const without = cmds.filter((c) => c.cmd.commands.length === 0 && !c.cmd.options.some((o) => o.long === '--json')).map((c) => c.path);
-    expect(without.sort()).toEqual(['board console', 'lab pda', 'lab up']);
+    expect(without.sort()).toEqual(['board console', 'lab pda', 'lab up', 'nymble serve', 'pda']);
   });
 });
 

@@ -41,7 +41,7 @@ import { deriveBox } from '../../../shared/src/mail/dropbox-keys';
 import { Reassembler, fragment } from '../../../shared/src/mail/fragment';
 import { encodeLetter, parseLetter } from '../../../shared/src/mail/letter';
 import { decodeDeliver, decodeStatus, encodeBox, encodePickup, encodeSend, isMailAddress } from '../../../shared/src/mail/payloads';
-import { registerApp, type AppContext } from '../apps';
+import { registerLazyApp, type App, type AppContext } from '../apps';
 
 export const MAX_BODY_CHARS = 8192;
 export const MAX_SUBJECT_CHARS = 200;
@@ -68,198 +68,203 @@ interface SessionMail {
   shown: Ticket[];
 }
 
-let cur: SessionMail | null = null;
-const tickets: Ticket[] = [];
+/** The app's code and state, made on its first use (apps.ts, registerLazyApp). */
+function buildMail(): App {
+  let cur: SessionMail | null = null;
+  const tickets: Ticket[] = [];
 
-function newSession(): SessionMail {
-  return { reply: null, secret: null, rx: new Reassembler({ maxMessageBytes: MAX_REPLY_BYTES, maxPending: 2 }), sends: 0, shown: [] };
-}
+  function newSession(): SessionMail {
+    return { reply: null, secret: null, rx: new Reassembler({ maxMessageBytes: MAX_REPLY_BYTES, maxPending: 2 }), sends: 0, shown: [] };
+  }
 
-function wipeIdentity(id: AgeIdentity | null): void {
-  if (!id) return;
-  wipe(id.secretKey);
-  wipe(id.publicKey);
-}
+  function wipeIdentity(id: AgeIdentity | null): void {
+    if (!id) return;
+    wipe(id.secretKey);
+    wipe(id.publicKey);
+  }
 
-function wipeTicket(t: Ticket): void {
-  wipe(t.secret);
-  wipeIdentity(t.reply);
-}
+  function wipeTicket(t: Ticket): void {
+    wipe(t.secret);
+    wipeIdentity(t.reply);
+  }
 
-function expireTickets(now: number): void {
-  for (let i = tickets.length - 1; i >= 0; i--) {
-    if (now - tickets[i].createdAt > TICKET_MAX_AGE_MS || now < tickets[i].createdAt) {
-      wipeTicket(tickets[i]);
-      tickets.splice(i, 1);
+  function expireTickets(now: number): void {
+    for (let i = tickets.length - 1; i >= 0; i--) {
+      if (now - tickets[i].createdAt > TICKET_MAX_AGE_MS || now < tickets[i].createdAt) {
+        wipeTicket(tickets[i]);
+        tickets.splice(i, 1);
+      }
     }
   }
-}
 
-/** Largest DATA payload of the current session (the app context may not know the cell size; then the minimum). */
-function maxPayload(ctx: AppContext): number {
-  const f = (ctx as { maxPayload?: () => number }).maxPayload;
-  return typeof f === 'function' ? f() : MIN_DATA_PAYLOAD;
-}
-
-function requireSession(ctx: AppContext): SessionMail {
-  if (ctx.state() !== 'in_session' || !cur) throw new Error('no session');
-  return cur;
-}
-
-function checkText(v: unknown, name: string, max: number, oneLine: boolean): string {
-  if (v === undefined) return '';
-  if (typeof v !== 'string' || v.length > max) throw new Error(name + ' must be a string of at most ' + max + ' characters');
-  if (oneLine && /[\r\n]/.test(v)) throw new Error(name + ' must be one line');
-  return v;
-}
-
-function send(c: any, ctx: AppContext): void {
-  const s = requireSession(ctx);
-  if (!isMailAddress(c.to)) throw new Error('to: not a plain e-mail address');
-  let rcpt: Uint8Array;
-  try {
-    rcpt = parseRecipient(c.recipient);
-  } catch (e) {
-    ctx.emit({ ev: 'mail.error', code: 'bad_recipient', msg: (e as Error).message });
-    return;
+  /** Largest DATA payload of the current session (the app context may not know the cell size; then the minimum). */
+  function maxPayload(ctx: AppContext): number {
+    const f = (ctx as { maxPayload?: () => number }).maxPayload;
+    return typeof f === 'function' ? f() : MIN_DATA_PAYLOAD;
   }
-  const subject = checkText(c.subject, 'subject', MAX_SUBJECT_CHARS, true);
-  const body = checkText(c.body, 'body', MAX_BODY_CHARS, false);
-  const t0 = ctx.board.clock.now();
-  const rnd = ctx.board.random;
-  if (!s.reply) s.reply = ageIdentityFromSecret(rnd(32));
-  if (!s.secret) {
-    s.secret = rnd(PICKUP_SECRET_LEN);
-    const box = deriveBox(s.secret);
-    ctx.send(CH_MAIL_CTRL_UP, encodeBox(box.boxId, box.boxKey));
-    wipe(box.boxKey);
+
+  function requireSession(ctx: AppContext): SessionMail {
+    if (ctx.state() !== 'in_session' || !cur) throw new Error('no session');
+    return cur;
   }
-  const letter = encodeLetter(
-    [
-      ['Subject', subject],
-      ['Reply-Recipient', encodeRecipient(s.reply.publicKey)],
-    ],
-    body,
-  );
-  const age = ageEncrypt([rcpt], letter, rnd);
-  wipe(letter);
-  const msg = encodeSend({ to: c.to, age: age });
-  const msgId = rnd(MSG_ID_LEN);
-  const frags = fragment(msgId, msg, maxPayload(ctx));
-  for (let i = 0; i < frags.length; i++) ctx.send(CH_MAIL_SEND, frags[i]);
-  s.sends++;
-  ctx.emit({ ev: 'mail.sending', msgId: toHex(msgId), to: c.to, bytes: msg.length, fragments: frags.length, ms: ctx.board.clock.now() - t0 });
-}
 
-function pickup(c: any, ctx: AppContext): void {
-  const s = requireSession(ctx);
-  let want = 1;
-  if (c.all === true) want = MAX_TICKETS;
-  else if (c.count !== undefined) {
-    if (typeof c.count !== 'number' || !(c.count >= 1 && c.count <= MAX_TICKETS) || c.count % 1 !== 0) throw new Error('count must be 1..' + MAX_TICKETS);
-    want = c.count;
+  function checkText(v: unknown, name: string, max: number, oneLine: boolean): string {
+    if (v === undefined) return '';
+    if (typeof v !== 'string' || v.length > max) throw new Error(name + ' must be a string of at most ' + max + ' characters');
+    if (oneLine && /[\r\n]/.test(v)) throw new Error(name + ' must be one line');
+    return v;
   }
-  expireTickets(ctx.board.clock.now());
-  // Oldest first (it expires first); a ticket already presented in this session is not sent again.
-  let n = 0;
-  for (let i = 0; i < tickets.length && n < want; i++) {
-    if (s.shown.indexOf(tickets[i]) >= 0) continue;
-    s.shown.push(tickets[i]);
-    ctx.send(CH_MAIL_CTRL_UP, encodePickup(s.shown.length - 1, tickets[i].secret));
-    n++;
-  }
-  ctx.emit({ ev: 'mail.pickup_requested', boxes: n, tickets: tickets.length });
-}
 
-/** The pickup of slot `slot` succeeded: the box was emptied; the ticket is not presented again. */
-function retire(s: SessionMail, slot: number): void {
-  const t = s.shown[slot];
-  const i = t ? tickets.indexOf(t) : -1;
-  if (i < 0) return;
-  tickets.splice(i, 1);
-  wipeTicket(t);
-}
-
-function forget(c: any, ctx: AppContext): void {
-  const n = tickets.length;
-  for (let i = 0; i < tickets.length; i++) wipeTicket(tickets[i]);
-  tickets.splice(0, tickets.length);
-  ctx.emit({ ev: 'mail.forgotten', boxes: n });
-}
-
-function onDeliver(s: SessionMail, payload: Uint8Array, ctx: AppContext): void {
-  const r = s.rx.add(payload, ctx.board.clock.now());
-  if (!r.done) return;
-  const d = decodeDeliver(r.message);
-  let id: AgeIdentity | null = null;
-  if (d.source === SRC_LIVE) id = s.reply;
-  else if (d.source < s.shown.length) id = s.shown[d.source].reply;
-  if (!id) throw new DecodeError('no_reply_key', 'no reply key for this delivery');
-  const t0 = ctx.board.clock.now();
-  const plain = ageDecrypt(d.age, [id], MAX_REPLY_BYTES);
-  const letter = parseLetter(plain);
-  wipe(plain);
-  ctx.emit({
-    ev: 'mail.reply',
-    source: d.source === SRC_LIVE ? 'live' : 'dropbox',
-    from: letter.headers['from'] || '',
-    subject: letter.headers['subject'] || '',
-    body: letter.body,
-    ms: ctx.board.clock.now() - t0,
-  });
-}
-
-function onStatus(payload: Uint8Array, ctx: AppContext): void {
-  const st = decodeStatus(payload);
-  if (st.op === OP_SEND) ctx.emit({ ev: 'mail.sent', msgId: toHex(st.msgId), ok: st.code === ST_OK, code: st.code, text: st.text });
-  else if (st.op === OP_PICKUP) {
-    // STATUS follows the DELIVERs of that pickup on the same stream, so nothing more needs the ticket.
-    if (st.code === ST_OK && cur) retire(cur, st.msgId[0]);
-    ctx.emit({ ev: 'mail.pickup', slot: st.msgId[0], ok: st.code === ST_OK, count: st.count, text: st.text, tickets: tickets.length });
-  }
-  else if (st.op === OP_BOX) {
-    if (st.code !== ST_OK) ctx.emit({ ev: 'mail.error', code: 'box_refused', msg: st.text });
-  } else ctx.emit({ ev: 'mail.error', code: 'mss_' + st.code, msg: st.text });
-}
-
-registerApp({
-  name: 'mail',
-  commands: {
-    'mail.send': send,
-    'mail.pickup': pickup,
-    'mail.forget': forget,
-    'mail.status': function (c: any, ctx: AppContext) {
-      expireTickets(ctx.board.clock.now());
-      ctx.emit({ ev: 'mail.status', tickets: tickets.length, inSession: !!cur, replyKey: !!(cur && cur.reply), sends: cur ? cur.sends : 0 });
-    },
-  },
-  channels: [CH_MAIL_DELIVER, CH_MAIL_CTRL_DOWN],
-  onJoined: function () {
-    cur = newSession();
-  },
-  onData: function (channel: number, payload: Uint8Array, ctx: AppContext) {
+  function send(c: any, ctx: AppContext): void {
+    const s = requireSession(ctx);
+    if (!isMailAddress(c.to)) throw new Error('to: not a plain e-mail address');
+    let rcpt: Uint8Array;
     try {
-      if (channel === CH_MAIL_CTRL_DOWN) onStatus(payload, ctx);
-      else if (cur) onDeliver(cur, payload, ctx);
+      rcpt = parseRecipient(c.recipient);
     } catch (e) {
-      ctx.emit({ ev: 'mail.error', code: e instanceof DecodeError ? e.reason : 'failed', msg: (e as Error).message });
+      ctx.emit({ ev: 'mail.error', code: 'bad_recipient', msg: (e as Error).message });
+      return;
     }
-  },
-  onWiped: function (ctx: AppContext) {
-    if (!cur) return;
-    const s = cur;
-    cur = null;
-    s.rx.clear();
-    s.shown = [];
-    if (s.secret && s.reply) {
-      // The only thing that outlives the session (RAM only): what a later session needs for §6.2 pickup.
-      tickets.push({ secret: s.secret, reply: s.reply, createdAt: ctx.board.clock.now() });
-      while (tickets.length > MAX_TICKETS) wipeTicket(tickets.shift()!);
-    } else {
-      wipe(s.secret);
-      wipeIdentity(s.reply);
+    const subject = checkText(c.subject, 'subject', MAX_SUBJECT_CHARS, true);
+    const body = checkText(c.body, 'body', MAX_BODY_CHARS, false);
+    const t0 = ctx.board.clock.now();
+    const rnd = ctx.board.random;
+    if (!s.reply) s.reply = ageIdentityFromSecret(rnd(32));
+    if (!s.secret) {
+      s.secret = rnd(PICKUP_SECRET_LEN);
+      const box = deriveBox(s.secret);
+      ctx.send(CH_MAIL_CTRL_UP, encodeBox(box.boxId, box.boxKey));
+      wipe(box.boxKey);
     }
-    s.secret = null;
-    s.reply = null;
-  },
-});
+    const letter = encodeLetter(
+      [
+        ['Subject', subject],
+        ['Reply-Recipient', encodeRecipient(s.reply.publicKey)],
+      ],
+      body,
+    );
+    const age = ageEncrypt([rcpt], letter, rnd);
+    wipe(letter);
+    const msg = encodeSend({ to: c.to, age: age });
+    const msgId = rnd(MSG_ID_LEN);
+    const frags = fragment(msgId, msg, maxPayload(ctx));
+    for (let i = 0; i < frags.length; i++) ctx.send(CH_MAIL_SEND, frags[i]);
+    s.sends++;
+    ctx.emit({ ev: 'mail.sending', msgId: toHex(msgId), to: c.to, bytes: msg.length, fragments: frags.length, ms: ctx.board.clock.now() - t0 });
+  }
+
+  function pickup(c: any, ctx: AppContext): void {
+    const s = requireSession(ctx);
+    let want = 1;
+    if (c.all === true) want = MAX_TICKETS;
+    else if (c.count !== undefined) {
+      if (typeof c.count !== 'number' || !(c.count >= 1 && c.count <= MAX_TICKETS) || c.count % 1 !== 0) throw new Error('count must be 1..' + MAX_TICKETS);
+      want = c.count;
+    }
+    expireTickets(ctx.board.clock.now());
+    // Oldest first (it expires first); a ticket already presented in this session is not sent again.
+    let n = 0;
+    for (let i = 0; i < tickets.length && n < want; i++) {
+      if (s.shown.indexOf(tickets[i]) >= 0) continue;
+      s.shown.push(tickets[i]);
+      ctx.send(CH_MAIL_CTRL_UP, encodePickup(s.shown.length - 1, tickets[i].secret));
+      n++;
+    }
+    ctx.emit({ ev: 'mail.pickup_requested', boxes: n, tickets: tickets.length });
+  }
+
+  /** The pickup of slot `slot` succeeded: the box was emptied; the ticket is not presented again. */
+  function retire(s: SessionMail, slot: number): void {
+    const t = s.shown[slot];
+    const i = t ? tickets.indexOf(t) : -1;
+    if (i < 0) return;
+    tickets.splice(i, 1);
+    wipeTicket(t);
+  }
+
+  function forget(c: any, ctx: AppContext): void {
+    const n = tickets.length;
+    for (let i = 0; i < tickets.length; i++) wipeTicket(tickets[i]);
+    tickets.splice(0, tickets.length);
+    ctx.emit({ ev: 'mail.forgotten', boxes: n });
+  }
+
+  function onDeliver(s: SessionMail, payload: Uint8Array, ctx: AppContext): void {
+    const r = s.rx.add(payload, ctx.board.clock.now());
+    if (!r.done) return;
+    const d = decodeDeliver(r.message);
+    let id: AgeIdentity | null = null;
+    if (d.source === SRC_LIVE) id = s.reply;
+    else if (d.source < s.shown.length) id = s.shown[d.source].reply;
+    if (!id) throw new DecodeError('no_reply_key', 'no reply key for this delivery');
+    const t0 = ctx.board.clock.now();
+    const plain = ageDecrypt(d.age, [id], MAX_REPLY_BYTES);
+    const letter = parseLetter(plain);
+    wipe(plain);
+    ctx.emit({
+      ev: 'mail.reply',
+      source: d.source === SRC_LIVE ? 'live' : 'dropbox',
+      from: letter.headers['from'] || '',
+      subject: letter.headers['subject'] || '',
+      body: letter.body,
+      ms: ctx.board.clock.now() - t0,
+    });
+  }
+
+  function onStatus(payload: Uint8Array, ctx: AppContext): void {
+    const st = decodeStatus(payload);
+    if (st.op === OP_SEND) ctx.emit({ ev: 'mail.sent', msgId: toHex(st.msgId), ok: st.code === ST_OK, code: st.code, text: st.text });
+    else if (st.op === OP_PICKUP) {
+      // STATUS follows the DELIVERs of that pickup on the same stream, so nothing more needs the ticket.
+      if (st.code === ST_OK && cur) retire(cur, st.msgId[0]);
+      ctx.emit({ ev: 'mail.pickup', slot: st.msgId[0], ok: st.code === ST_OK, count: st.count, text: st.text, tickets: tickets.length });
+    }
+    else if (st.op === OP_BOX) {
+      if (st.code !== ST_OK) ctx.emit({ ev: 'mail.error', code: 'box_refused', msg: st.text });
+    } else ctx.emit({ ev: 'mail.error', code: 'mss_' + st.code, msg: st.text });
+  }
+
+  return {
+    name: 'mail',
+    commands: {
+      'mail.send': send,
+      'mail.pickup': pickup,
+      'mail.forget': forget,
+      'mail.status': function (c: any, ctx: AppContext) {
+        expireTickets(ctx.board.clock.now());
+        ctx.emit({ ev: 'mail.status', tickets: tickets.length, inSession: !!cur, replyKey: !!(cur && cur.reply), sends: cur ? cur.sends : 0 });
+      },
+    },
+    channels: [CH_MAIL_DELIVER, CH_MAIL_CTRL_DOWN],
+    onJoined: function () {
+      cur = newSession();
+    },
+    onData: function (channel: number, payload: Uint8Array, ctx: AppContext) {
+      try {
+        if (channel === CH_MAIL_CTRL_DOWN) onStatus(payload, ctx);
+        else if (cur) onDeliver(cur, payload, ctx);
+      } catch (e) {
+        ctx.emit({ ev: 'mail.error', code: e instanceof DecodeError ? e.reason : 'failed', msg: (e as Error).message });
+      }
+    },
+    onWiped: function (ctx: AppContext) {
+      if (!cur) return;
+      const s = cur;
+      cur = null;
+      s.rx.clear();
+      s.shown = [];
+      if (s.secret && s.reply) {
+        // The only thing that outlives the session (RAM only): what a later session needs for §6.2 pickup.
+        tickets.push({ secret: s.secret, reply: s.reply, createdAt: ctx.board.clock.now() });
+        while (tickets.length > MAX_TICKETS) wipeTicket(tickets.shift()!);
+      } else {
+        wipe(s.secret);
+        wipeIdentity(s.reply);
+      }
+      s.secret = null;
+      s.reply = null;
+    },
+  };
+}
+
+registerLazyApp('mail', ['mail.send', 'mail.pickup', 'mail.forget', 'mail.status'], [CH_MAIL_DELIVER, CH_MAIL_CTRL_DOWN], buildMail);

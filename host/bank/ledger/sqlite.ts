@@ -22,6 +22,7 @@ import {
   type OpResult,
   type SpentInput,
 } from './store';
+import { accountFromRow, meltQuoteFromRow, mintQuoteFromRow, outputFromRow, sum } from './rows';
 
 type Row = Record<string, any>;
 
@@ -30,27 +31,6 @@ function isUniqueViolation(e: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-function sum(outs: { amount: number }[]): number {
-  let s = 0;
-  for (const o of outs) s += o.amount;
-  return s;
-}
-
-function accountFromRow(r: Row): AccountRow {
-  return { id: r.id, name: r.name, tokenHash: r.token_hash, balance: r.balance, createdAt: r.created_at };
-}
-
-function mintQuoteFromRow(r: Row): MintQuoteRow {
-  return { id: r.id, amount: r.amount, unit: r.unit, state: r.state, expiry: r.expiry, payerAccountId: r.payer };
-}
-
-function meltQuoteFromRow(r: Row): MeltQuoteRow {
-  return { id: r.id, amount: r.amount, unit: r.unit, accountId: r.account_id, request: r.request, state: r.state, expiry: r.expiry };
-}
-
-function outputFromRow(r: Row): IssuedOutput {
-  return { B_: r.b_, amount: r.amount, keysetId: r.keyset_id, C_: r.c_, dleqE: r.dleq_e, dleqS: r.dleq_s };
-}
 
 export class SqliteLedgerStore implements LedgerStore {
   readonly db: Database.Database;

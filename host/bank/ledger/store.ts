@@ -114,7 +114,8 @@ export interface OpResult<T> {
  * (`audit()`). The calls that pay, sign or spend are idempotent, keyed by quote id or operation
  * key: the same key returns the first answer with `replay: true`, which is how a wallet that lost an
  * answer gets it back. Refusals are `StoreError`s with a `StoreRefusal` reason, never
- * partial writes. `SqliteLedgerStore` implements it on one SQLite file.
+ * partial writes. `SqliteLedgerStore` implements it on one SQLite file, `PgLedgerStore` on a
+ * PostgreSQL database that several bank processes may share.
  *
  * @example
  * ```ts

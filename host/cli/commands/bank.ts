@@ -17,9 +17,10 @@ import { bankServeConfig, bankServeOptions, type BankServeFlags } from '../bank-
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
 import { runUntilSignal } from '../signals';
+import { progressLines } from '../../board/progress';
 
-async function withMint<T>(dataDir: string, fn: (m: Awaited<ReturnType<typeof openMint>>) => Promise<T>): Promise<T> {
-  const mint = await openMint(dataDir);
+async function withMint<T>(dataDir: string, db: string | undefined, fn: (m: Awaited<ReturnType<typeof openMint>>) => Promise<T>): Promise<T> {
+  const mint = await openMint(dataDir, { db });
   try {
     return await fn(mint);
   } finally {
@@ -29,7 +30,7 @@ async function withMint<T>(dataDir: string, fn: (m: Awaited<ReturnType<typeof op
 
 export function registerBankCommands(program: Command): void {
   // Subcommands read --data-dir from here (optsWithGlobals), wherever it appears on the line.
-  const bank = bankServeOptions(program.command('bank').description("run Clare's bank: a Cashu mint (NUT-00..07, 12) with an account ledger on SQLite"))
+  const bank = bankServeOptions(program.command('bank').description("run Clare's bank: a Cashu mint (NUT-00..07, 12) with an account ledger on SQLite or PostgreSQL (--db)"))
     .action(async (o: BankServeFlags) => {
       const log = createLogger({ name: 'bank' });
       await runUntilSignal(
@@ -50,8 +51,8 @@ export function registerBankCommands(program: Command): void {
     .requiredOption('--name <name>', 'account name (also what melts pay into)')
     .description('create an account and print its bearer token once (only its SHA-256 is stored)')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals() as JsonFlag & { name: string; dataDir: string };
-      const a = await withMint(o.dataDir, (m) => m.createAccount(o.name));
+      const o = cmd.optsWithGlobals() as JsonFlag & { name: string; dataDir: string; db?: string };
+      const a = await withMint(o.dataDir, o.db, (m) => m.createAccount(o.name));
       printResult(o, a, (x) => `account ${x.name} created (id ${x.id})\ntoken ${x.token}\n(shown this once: only its SHA-256 is stored)`);
     });
   jsonOption(account.command('credit'))
@@ -59,16 +60,16 @@ export function registerBankCommands(program: Command): void {
     .requiredOption('--amount <n>', 'amount to deposit', parseIntOption)
     .description('deposit into an account (external money in)')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals() as JsonFlag & { name: string; amount: number; dataDir: string };
-      const balance = await withMint(o.dataDir, (m) => m.creditAccount(o.name, o.amount));
+      const o = cmd.optsWithGlobals() as JsonFlag & { name: string; amount: number; dataDir: string; db?: string };
+      const balance = await withMint(o.dataDir, o.db, (m) => m.creditAccount(o.name, o.amount));
       printResult(o, { name: o.name, balance }, (x) => `account ${x.name}: balance ${x.balance}`);
     });
 
   jsonOption(bank.command('audit'))
     .description('recompute the ledger and check issued = outstanding + spent')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals() as JsonFlag & { dataDir: string };
-      const r = await withMint(o.dataDir, (m) => m.audit());
+      const o = cmd.optsWithGlobals() as JsonFlag & { dataDir: string; db?: string };
+      const r = await withMint(o.dataDir, o.db, (m) => m.audit());
       printResult(o, r);
       if (!r.ok) process.exitCode = 1;
     });
@@ -76,8 +77,8 @@ export function registerBankCommands(program: Command): void {
   jsonOption(bank.command('keyset').command('rotate'))
     .description('make a new active keyset; old ones stay spendable as inputs (NUT-02). Restart a running bank to serve it.')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = cmd.optsWithGlobals() as JsonFlag & { dataDir: string };
-      printResult(o, { active: await withMint(o.dataDir, (m) => m.rotateKeyset()) }, (x) => 'active keyset ' + x.active);
+      const o = cmd.optsWithGlobals() as JsonFlag & { dataDir: string; db?: string };
+      printResult(o, { active: await withMint(o.dataDir, o.db, (m) => m.rotateKeyset()) }, (x) => 'active keyset ' + x.active);
     });
 }
 
@@ -89,7 +90,7 @@ export function registerBankBenchCommand(bench: Command): void {
     .action(async (o: JsonFlag & { seconds: number; concurrency: number }) => {
       if (o.seconds < 1) throw new Error('--seconds must be at least 1');
       if (o.concurrency < 1 || o.concurrency > 1024) throw new Error('--concurrency must be between 1 and 1024');
-      const r = await benchBank({ seconds: o.seconds, concurrency: o.concurrency, onProgress: (m) => process.stderr.write('bench bank: ' + m + '\n') });
+      const r = await benchBank({ seconds: o.seconds, concurrency: o.concurrency, onProgress: progressLines(o, 'bench bank') });
       printResult(o, r);
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { benchFirmware } from '../../bench/firmware-bench';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
+import { progressLines } from '../../board/progress';
 
 export function registerFirmwareBenchCommand(bench: Command): void {
   jsonOption(bench.command('firmware'))
@@ -18,7 +19,7 @@ export function registerFirmwareBenchCommand(bench: Command): void {
         espruino: o.espruino,
         runs: o.runs,
         timeoutMs: o.timeout * 1000,
-        onProgress: (m) => process.stderr.write(`bench firmware: ${m}\n`),
+        onProgress: progressLines(o, 'bench firmware'),
       });
       printResult(o, r);
     });

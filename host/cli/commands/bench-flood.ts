@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { benchFlood } from '../../bench/flood-bench';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
+import { progressLines } from '../../board/progress';
 
 export function registerFloodBenchCommand(bench: Command): void {
   jsonOption(bench.command('flood'))
@@ -11,8 +12,7 @@ export function registerFloodBenchCommand(bench: Command): void {
     .option('--connections <n>', 'flooding connections', parseIntOption, 50)
     .action(async (o: JsonFlag & { seconds: number; connections: number }) => {
       if (o.seconds < 1 || o.connections < 1) throw new Error('--seconds and --connections must be at least 1');
-      const quiet = o.json || !process.stderr.isTTY;
-      const r = await benchFlood({ seconds: o.seconds, connections: o.connections, onProgress: quiet ? undefined : (m) => process.stderr.write(`bench flood: ${m}\n`) });
+      const r = await benchFlood({ seconds: o.seconds, connections: o.connections, onProgress: progressLines(o, 'bench flood') });
       printResult(o, r);
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { benchMss } from '../../bench/mss-bench';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
+import { progressLines } from '../../board/progress';
 
 type Opts = JsonFlag & { pdas: number; workers: number; seconds: number; reps: number; warmup: number; window: number };
 
@@ -27,7 +28,7 @@ export function registerMssBenchCommand(bench: Command): void {
         reps: o.reps,
         warmupSec: o.warmup,
         window: o.window,
-        onProgress: (m) => process.stderr.write(`bench mss: ${m}\n`),
+        onProgress: progressLines(o, 'bench mss'),
       });
       printResult(o, r);
     });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { benchNymble } from '../../bench/nymble-bench';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
+import { progressLines } from '../../board/progress';
 
 export function registerNymbleBenchCommand(bench: Command): void {
   jsonOption(bench.command('nymble'))
@@ -11,7 +12,7 @@ export function registerNymbleBenchCommand(bench: Command): void {
     .option('--entries <n>', 'linked nymbles held by the MSS', parseIntOption, 100_000)
     .action(async (o: JsonFlag & { users: number; entries: number }) => {
       if (o.users < 1 || o.entries < 1) throw new Error('--users and --entries must be at least 1');
-      const r = await benchNymble({ users: o.users, entries: o.entries, onProgress: (m) => process.stderr.write(`bench nymble: ${m}\n`) });
+      const r = await benchNymble({ users: o.users, entries: o.entries, onProgress: progressLines(o, 'bench nymble') });
       printResult(o, r);
     });
 }

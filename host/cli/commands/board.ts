@@ -1,7 +1,9 @@
 /** `hood board console|config|status --port ...`: talk to a flashed board over its console protocol. */
 import type { Command } from 'commander';
-import { createInterface } from 'node:readline';
+import { attachRadioHarness } from '../../board/harness';
 import { openBoardLink } from '../../board/open';
+import { runConsole } from '../../pda/console';
+import { parsePin } from '../../pda/emulated';
 import { argvSecretRefused, readSecret } from '../../common/secret-input';
 import { settleBoardPending } from '../../wallet/board-pending';
 import { Wallet } from '../../wallet/wallet';
@@ -42,7 +44,7 @@ export function registerBoardCommands(program: Command): void {
   jsonOption(boardLinkOptions(board.command('config').description('set broker, MSS, pinned MSS key and Wi-Fi (ESP32) on the board')))
     .option('--broker <host:port>', 'MQTT broker the PDA connects to', parseHostPort)
     .option('--mss <id>', 'MSS id to use (empty: first verified beacon)')
-    .option('--pin <mss=hex>', 'pin an MSS identity key (64 hex digits)')
+    .option('--pin <mss-id=hex>', 'pin an MSS identity key: <mss-id>=<64 hex digits>')
     .option('--cover <per-minute|off>', 'cover cells in session (docs/protocol.md §3.5): a Poisson rate per minute, or off', parseCover)
     .option('--wifi-ssid <ssid>', 'Wi-Fi network (ESP32 boards)')
     .option('--wifi-password-file <file>', 'file (mode 0600) holding the Wi-Fi password; default: $HOOD_WIFI_PASSWORD, else a prompt on a terminal, else none (open network)')
@@ -62,9 +64,9 @@ export function registerBoardCommands(program: Command): void {
         if (o.cover !== undefined) cfg.cover = o.cover;
         const ev = (await link.command(cfg)).find((e) => e.ev === 'config');
         if (o.pin) {
-          const m = /^([a-z0-9][a-z0-9-]*)=([0-9a-f]{64})$/.exec(o.pin);
-          if (!m) throw new Error('--pin wants <mss-id>=<64 hex digits>');
-          await link.command({ cmd: 'pin', mssId: m[1], key: m[2] });
+          const p = parsePin(o.pin);
+          if (p instanceof Error) throw p;
+          await link.command({ cmd: 'pin', mssId: p.mssId, key: p.key });
         }
         if (o.wifiSsid !== undefined) await link.command({ cmd: 'wifi', ssid: o.wifiSsid, password: wifiPassword ?? '' });
         const st = (await link.command({ cmd: 'status' })).find((e) => e.ev === 'status');
@@ -74,32 +76,20 @@ export function registerBoardCommands(program: Command): void {
       }
     });
 
-  boardLinkOptions(board.command('console').description('interactive: type JSON commands ({"cmd":"status"}), see every event (one JSON line each)'))
+  boardLinkOptions(board.command('console').description('interactive: type JSON commands ({"cmd":"status"}), see every event (one JSON line each); with --espruino the console plays the radio'))
     .action(async (o: BoardLinkFlags) => {
-      const link = await openBoardLink(boardLinkFrom(o));
-      link.onEvent((e) => process.stdout.write(JSON.stringify(e) + '\n'));
-      const rl = createInterface({ input: process.stdin, terminal: false });
-      process.stderr.write('connected to ' + link.transport.label + '; one JSON command per line, Ctrl-D to quit\n');
-      const done = new Promise<void>((resolve) => {
-        link.onClose(() => resolve());
-        rl.on('close', () => resolve());
-      });
-      rl.on('line', (line) => {
-        const t = line.trim();
-        if (!t) return;
-        let cmd: Record<string, unknown>;
-        try {
-          cmd = JSON.parse(t);
-          if (!cmd || typeof cmd.cmd !== 'string') throw new Error('needs "cmd"');
-        } catch (e) {
-          process.stderr.write('not a command: ' + (e as Error).message + '\n');
-          return;
-        }
-        link.request(cmd).catch((e) => process.stderr.write((e as Error).message + '\n'));
-      });
-      await done;
-      rl.close();
-      await link.close();
+      // A slow interpreter under load may take seconds per command; a person waits longer than a script.
+      const link = await openBoardLink({ ...boardLinkFrom(o), timeoutMs: 60_000 });
+      // The Linux interpreter has no NIC: as in the hardware-in-loop tests, the host answers its radio
+      // requests (load TmpMAC, associate) with an emulated address register and access point.
+      const harness = o.espruino ? attachRadioHarness(link) : null;
+      try {
+        process.stderr.write('connected to ' + link.transport.label + (harness ? ' (radio played by this console)' : '') + '; one JSON command per line, Ctrl-D to quit\n');
+        await runConsole(link, { input: process.stdin, output: process.stdout, notices: process.stderr });
+      } finally {
+        harness?.stop();
+        await link.close();
+      }
     });
 }
 

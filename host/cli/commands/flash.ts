@@ -19,7 +19,7 @@ export function registerFlashCommand(program: Command): void {
       const code = readFileSync(built.outFile, 'latin1');
       const link = await openBoardLink(boardLinkFrom(o, facts.consoleBaud || undefined));
       try {
-        const bar = o.json ? undefined : progressBar(process.stderr, 'flash');
+        const bar = o.json || !process.stderr.isTTY ? undefined : progressBar(process.stderr, 'flash');
         const r = await flashBundle(link, code, { onProgress: bar ? (p) => bar(p.sent, p.total) : undefined });
         if (r.env.BOARD !== facts.espruinoBoard) {
           process.stderr.write(`warning: the board reports BOARD=${r.env.BOARD}, expected ${facts.espruinoBoard} for ${facts.name}\n`);

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { formatReport, runModel } from '../../model/run';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
+import { progressLines } from '../../board/progress';
 
 function parseSize(v: string): 'ci' | 'full' {
   if (v !== 'ci' && v !== 'full') throw new InvalidArgumentError('expected ci or full');
@@ -17,8 +18,7 @@ export function registerModelCommand(program: Command): void {
     .option('--traces <n>', 'conformance traces (random simulations of the model)', parseIntOption, 200)
     .option('--size <size>', 'ci (bounded to fit a test run) or full (2 GB per search)', parseSize, 'ci')
     .action(async (o: JsonFlag & { seed: number; traces: number; size: 'ci' | 'full' }) => {
-      const tty = process.stderr.isTTY;
-      const r = await runModel({ seed: o.seed, traces: o.traces, size: o.size, onProgress: tty ? (m) => process.stderr.write('model: ' + m + '\n') : undefined });
+      const r = await runModel({ seed: o.seed, traces: o.traces, size: o.size, onProgress: progressLines(o, 'model') });
       printResult(o, r, formatReport);
       const done = r.errors === 0 && r.mutantsCaught === r.mutants && r.conformanceMismatches === 0;
       if (!done) process.exitCode = 1;

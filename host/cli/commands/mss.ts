@@ -7,9 +7,11 @@ import { hasUrlCredentials } from '../../common/redact';
 import { argvSecretRefused, readSecret } from '../../common/secret-input';
 import { GATEWAY_USER, renderMosquittoConfig } from '../../mss/mosquitto/config';
 import { startMss } from '../../mss/start';
+import { DEFAULT_DASHBOARD_LISTEN } from '../../dashboard/server';
 import { setupPayment, DEFAULT_PRICE } from '../../pay/setup';
 import { takeTillLock } from '../../pay/till-lock';
 import { addMailOptions, mailOptionsFromCli } from './mail';
+import { complainAboutSession } from '../../nymble/complain';
 import { parseHostPort, parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
 import { runUntilSignal } from '../signals';
@@ -61,12 +63,17 @@ export function registerMssCommands(program: Command): void {
     .option('--bank-listen <host:port>', 'where the embedded bank serves HTTP (wallets withdraw there)', '127.0.0.1:3338')
     .option('--account <name>', "the MSS's own bank account, which cash-outs pay into", 'doug')
     .option('--no-mail', 'do not relay mail (no SMTP in or out)')
+    .option('--dashboard [host:port]', 'serve the operator dashboard and /metrics (default 127.0.0.1:8338); its access token is printed once, when made')
+    .option('--nymble-manager <url>', 'require an Extended Nymble ticket from every session, checked with this NM (hood nymble serve); off by default')
+    .option('--nymble-key <file>', 'the MAC key this MSS shares with the NM (hood nymble register-mss; mode 0600)')
+    .option('--nymble-complaints-listen <host:port>', 'with --nymble-manager: where recipients complain about a mail by its TmpId (hood recipient complain)')
     .option('--log-level <level>', 'pino log level', 'info');
   addMailOptions(mss);
   mss.action(async (o) => {
       const log = createLogger({ level: o.logLevel, name: 'mss' });
       if (o.price > 0 && !/^[a-z]{1,16}$/.test(o.unit)) throw new Error('--unit must be 1-16 letters a-z');
       const dataDir = resolve(o.dataDir);
+      if (!!o.nymbleManager !== !!o.nymbleKey) throw new Error('--nymble-manager and --nymble-key go together');
       const brokerPassword = o.broker ? await brokerPasswordFromCli(o) : undefined;
       const lock = o.price > 0 ? takeTillLock(dataDir) : { release() {} };
       await runUntilSignal(
@@ -84,6 +91,8 @@ export function registerMssCommands(program: Command): void {
                     }
                   : false,
               mail: o.mail ? mailOptionsFromCli(o, { dataDir, log, mssId: o.mssId }) : false,
+              dashboard: o.dashboard ? (o.dashboard === true ? DEFAULT_DASHBOARD_LISTEN : parseHostPort(o.dashboard)) : false,
+              nymble: o.nymbleManager ? { nmUrl: o.nymbleManager, keyFile: resolve(o.nymbleKey), complaintsListen: o.nymbleComplaintsListen ? parseHostPort(o.nymbleComplaintsListen) : undefined } : false,
               dataDir,
               log,
               brokerUrl: o.broker,
@@ -104,6 +113,11 @@ export function registerMssCommands(program: Command): void {
             lock.release();
             throw e;
           }
+          if (mss.dashboard) {
+            // The token goes to the terminal once, never to the log (its hash alone is kept in the data dir).
+            if (mss.dashboard.newToken) process.stderr.write('dashboard access token (shown once, keep it): ' + mss.dashboard.newToken + '\n');
+            process.stderr.write('dashboard: ' + mss.dashboard.url + '/  (Prometheus: ' + mss.dashboard.url + '/metrics, Authorization: Bearer <token>)\n');
+          }
           if (mss.payment) log.info({ event: 'payment', bank: mss.payment.bankUrl, embedded: !!mss.payment.bank, price: o.price, unit: o.unit }, 'sessions are paid');
           return mss;
         },
@@ -123,6 +137,17 @@ export function registerMssCommands(program: Command): void {
       mkdirSync(o.out, { recursive: true });
       for (const [name, text] of Object.entries(files)) writeFileSync(join(o.out, name), text, { mode: 0o644 });
       printResult(o, { mssId: o.mssId, out: o.out, files: Object.keys(files) }, (r) => `wrote ${r.files.join(', ')} to ${r.out} for MSS ${r.mssId}`);
+    });
+
+  jsonOption(mss.command('complain'))
+    .description("complain to the NM about the session with this TmpId (Extended Nymble): its user is linked at every MSS from now to the end of the window")
+    .requiredOption('--tmpid <id>', 'the TmpId of a session of this linkability window')
+    .action(async (_o: unknown, cmd: Command) => {
+      // --data-dir, --mss-id, --nymble-manager and --nymble-key are the gateway's own options.
+      const o = cmd.optsWithGlobals() as JsonFlag & { dataDir: string; mssId: string; nymbleManager?: string; nymbleKey?: string; tmpid: string };
+      if (!o.nymbleManager || !o.nymbleKey) throw new Error('give --nymble-manager URL and --nymble-key FILE (hood mss --nymble-manager … --nymble-key … complain --tmpid X)');
+      const r = await complainAboutSession({ dataDir: resolve(o.dataDir), sid: o.mssId, nmUrl: o.nymbleManager, keyFile: resolve(o.nymbleKey), tmpId: o.tmpid });
+      printResult(o, r, (x) => 'session ' + x.tmpId + ': its user is linked from window ' + x.linkedFrom.w + ' period ' + x.linkedFrom.t);
     });
 
   jsonOption(mss.command('cashout'))

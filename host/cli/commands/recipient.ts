@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readKeyFile, generateKey } from '../../recipient/keys';
 import { openMessage } from '../../recipient/open';
 import { sendReply } from '../../recipient/reply';
+import { complainAsRecipient } from '../../nymble/complaint-desk';
 import { parseHostPort } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
 
@@ -67,5 +68,18 @@ export function registerRecipientCommands(program: Command): void {
         o.smtp,
       );
       printResult(o, { sent: true, to, bytes: res.age.length, response: res.response }, (x) => 'reply sent to ' + x.to + ' (' + x.bytes + ' bytes of age ciphertext): ' + x.response);
+    });
+
+  jsonOption(r.command('complain'))
+    .description("complain about the sender of a mail (Extended Nymble): the MSS that delivered it files it with the NM by the TmpId of the reply address")
+    .requiredOption('-i, --identity <file>', 'age key file (to read the original)')
+    .requiredOption('--original <file>', 'the mail as received (mail file)')
+    .requiredOption('--mss <url>', "the delivering MSS's complaint desk (hood mss --nymble-complaints-listen)")
+    .action(async (o: JsonFlag & { identity: string; original: string; mss: string }) => {
+      const orig = openMessage(readFileSync(o.original), readKeyFile(o.identity));
+      const address = orig.replyTo || orig.from;
+      if (!address) throw new Error('the mail names no reply address');
+      const r = await complainAsRecipient(o.mss, address);
+      printResult(o, r, (x) => 'complaint filed about ' + x.tmpId + ': its sender is blocked from window ' + x.linkedFrom.w + ' period ' + x.linkedFrom.t);
     });
 }

@@ -83,7 +83,10 @@ export function registerWalletCommands(program: Command): void {
       const w = new Wallet(o.dataDir);
       const link = await openBoardLink(boardLinkFrom(o));
       try {
-        const r = await loadWalletToBoard(w, link, o.bank, o.amount, (m) => process.stderr.write('wallet load: ' + m + '\n'));
+        const r = await loadWalletToBoard(w, link, o.bank, o.amount, (m) => {
+          // Steps only without --json; what was settled or could not be checked is always said (stderr).
+          if (!o.json || !/^(staged|board confirmed) /.test(m)) process.stderr.write('wallet load: ' + m + '\n');
+        });
         printResult(o, { loaded: r.loaded, boardBalance: r.boardBalance, txs: r.txs, balance: w.balance(o.bank) }, (x) =>
           `loaded ${x.loaded} onto the board (board balance ${x.boardBalance}); wallet balance ${x.balance}`,
         );
