@@ -22,6 +22,7 @@ import path from 'node:path';
 import { HoodError } from '../common/errors';
 import { makeTempDir, removeTempDir } from '../common/temp-dir';
 import { buildFirmware, ensureFirmware, REPO_ROOT } from '../build/firmware';
+import { nymbleStatusFixture, NYMBLE_BENCH_ENTRIES, type NymbleStatusFixture } from './nymble-status-fixture';
 
 /** At most this many Espruino variables in use after boot (docs/crypto-speed.md). */
 export const VARS_AFTER_BOOT_TARGET = 4000;
@@ -74,8 +75,14 @@ export interface FirmwareBenchResult {
   x25519Base: OpTiming;
   ed25519Verify: OpTiming;
   aead: { bytes: number; seal: OpTiming; open: OpTiming };
+  /**
+   * Extended Nymble §2.7 on the PDA: checkOwnStatus on a signed blacklist of `entries` nymble*s (as many
+   * as one request cell carries): one Ed25519 verify (its SHA-512 over the list) and a constant-time
+   * scan; no other public-key work.
+   */
+  nymbleStatus: OpTiming & { entries: number };
   /** Answers checked on the interpreter itself. */
-  checks: { rfc7748: boolean; matchesTweetnacl: boolean; rfc8032: boolean; aead: boolean; lowOrderRejected: boolean };
+  checks: { rfc7748: boolean; matchesTweetnacl: boolean; rfc8032: boolean; aead: boolean; lowOrderRejected: boolean; nymbleStatus: boolean };
   firmware: {
     bundleBytes: number;
     /**
@@ -160,13 +167,14 @@ export function tweetnaclModuleSource(): string {
 const repoPath = (rel: string): string => JSON.stringify(path.join(REPO_ROOT, rel));
 
 /** The benchmark entry (TypeScript): defines global `hoodBench.run(runs)`, which prints `@bench` lines. */
-export function benchEntrySource(): string {
+export function benchEntrySource(nym: NymbleStatusFixture = nymbleStatusFixture()): string {
   return `
 import nacl from './nacl-baseline.js';
 import { x25519, x25519Base, x25519Shared } from ${repoPath('shared/src/crypto/x25519')};
 import { ed25519Verify } from ${repoPath('shared/src/crypto/ed25519')};
 import { seal, open } from ${repoPath('shared/src/crypto/chacha20poly1305')};
 import { fromHex, toHex } from ${repoPath('shared/src/bytes')};
+import { checkOwnStatus } from ${repoPath('shared/src/nymble/blacklist')};
 declare const getTime: () => number;
 declare const print: (s: string) => void;
 
@@ -240,6 +248,23 @@ function run(runs: number): void {
     emit({ op: 'aead', run: r, seal: ts, open: to });
   }
   emit({ check: 'aead', ok: aeadOk });
+  // Extended Nymble §2.7: the status check before a ticket is presented, on a full one-cell list.
+  const nymList = fromHex('${nym.listHex}');
+  const nymKey = fromHex('${nym.nmPublicKeyHex}');
+  const nymListed = fromHex('${nym.listedHex}');
+  const nymClear = fromHex('${nym.clearHex}');
+  const nymExpect = { sid: '${nym.sid}', w: ${nym.w}, t: ${nym.t}, lastVersion: 0 };
+  let nymOk = true;
+  for (let r = 0; r < runs; r++) {
+    let st = { ok: false, reason: '', version: 0 };
+    const who = r % 2 === 0 ? nymClear : nymListed;
+    const ms = time(function () { st = checkOwnStatus(nymList, nymKey, nymExpect, who); });
+    if (st.reason !== (r % 2 === 0 ? 'clear' : 'blacklisted') || st.version !== ${nym.version}) nymOk = false;
+    emit({ op: 'nymbleStatus', run: r, ms: ms });
+  }
+  nymList[nymList.length - 1] ^= 1;
+  if (checkOwnStatus(nymList, nymKey, nymExpect, nymClear).reason !== 'bad_signature') nymOk = false;
+  emit({ check: 'nymbleStatus', ok: nymOk });
   emit({ done: true });
 }
 
@@ -468,12 +493,14 @@ export async function benchFirmware(opts: FirmwareBenchOptions): Promise<Firmwar
       x25519Base: timing(ofOp('x25519Base').map((l) => l.ms)),
       ed25519Verify: timing(ofOp('ed25519Verify').map((l) => l.ms)),
       aead: { bytes: AEAD_BYTES, seal: timing(ofOp('aead').map((l) => l.seal)), open: timing(ofOp('aead').map((l) => l.open)) },
+      nymbleStatus: { ...timing(ofOp('nymbleStatus').map((l) => l.ms)), entries: NYMBLE_BENCH_ENTRIES },
       checks: {
         rfc7748: check('rfc7748'),
         matchesTweetnacl: check('matchesTweetnacl'),
         rfc8032: check('rfc8032'),
         aead: check('aead'),
         lowOrderRejected: check('lowOrderRejected'),
+        nymbleStatus: check('nymbleStatus'),
       },
       firmware: {
         bundleBytes: Buffer.byteLength(fwCode),

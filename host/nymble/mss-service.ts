@@ -7,7 +7,7 @@
  * before each check, so a complaint anywhere in the federation takes effect at the next ticket.
  */
 import { CHANNEL_ECHO } from '../../shared/src/protocol/constants';
-import { BYE_NYMBLE, CHANNEL_NYMBLE, CHANNEL_NYMBLE_ANSWER, NYMBLE_OK, NYMBLE_STATUS, encodeNymbleAnswer } from '../../shared/src/nymble/channel';
+import { BYE_NYMBLE, CHANNEL_NYMBLE, CHANNEL_NYMBLE_ANSWER, NYMBLE_OK, NYMBLE_STATUS, encodeNymbleAnswer, encodeNymbleRequest } from '../../shared/src/nymble/channel';
 import type { Logger } from '../common/log';
 import type { Service, ServiceContext } from '../mss/core';
 import type { LinkingToken } from './nymble-manager';
@@ -22,6 +22,8 @@ export interface NymbleServiceOptions {
   /** Time a new session has to present its ticket (default 10 s). */
   graceMs?: number;
   now?: () => number;
+  /** The NM's newest signed blacklist for this MSS (sent with the request at session start), or null. */
+  blacklist?: () => Uint8Array | null;
 }
 
 interface NymbleState {
@@ -51,6 +53,16 @@ export class NymbleService implements Service {
 
   onStart(ctx: ServiceContext): void {
     ctx.state.nymble = { accepted: false, deadline: this.now() + this.graceMs } satisfies NymbleState;
+    // Ask for a ticket and hand over the signed blacklist, so the PDA checks its own status before it
+    // presents (Extended Nymble §2.7). The MSS cannot forge the list: it is signed by the NM.
+    const bl = this.o.blacklist ? this.o.blacklist() : null;
+    try {
+      ctx.reply(CHANNEL_NYMBLE_ANSWER, encodeNymbleRequest(bl || new Uint8Array(0)));
+    } catch (e) {
+      // A list larger than one cell: ask without it; the PDA then refuses to present (fails closed).
+      this.o.log.warn({ event: 'nymble_blacklist_too_large', bytes: bl ? bl.length : 0 }, 'blacklist does not fit a cell');
+      ctx.reply(CHANNEL_NYMBLE_ANSWER, encodeNymbleRequest(new Uint8Array(0)));
+    }
   }
 
   settled(ctx: ServiceContext): boolean {

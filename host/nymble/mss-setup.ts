@@ -57,10 +57,18 @@ export async function setupNymbleAtMss(o: NymbleAtMssOptions): Promise<NymbleAtM
   let buffered: LinkingToken[] = [];
   let polling: Promise<void> | null = null;
   let stopped = false;
+  // The newest signed blacklist for this MSS, refreshed with every poll (one per period is enough,
+  // Extended Nymble §2.7; a PDA refuses a list of another period as stale).
+  let blacklist: Uint8Array | null = null;
   const poll = (): Promise<void> => {
     if (!polling) {
       polling = client
-        .linkingTokens(o.sid, macKeyNS, Math.max(server.tokenSeq, buffered.length ? buffered[buffered.length - 1].seq : 0))
+        .blacklist(o.sid)
+        .then((b) => {
+          blacklist = b;
+        })
+        .catch((e: Error) => o.log.warn({ event: 'nymble_blacklist_failed', err: e.message }, 'could not fetch the blacklist'))
+        .then(() => client.linkingTokens(o.sid, macKeyNS, Math.max(server.tokenSeq, buffered.length ? buffered[buffered.length - 1].seq : 0)))
         .then((fresh) => {
           if (fresh.length) {
             buffered = buffered.concat(fresh);
@@ -86,6 +94,7 @@ export async function setupNymbleAtMss(o: NymbleAtMssOptions): Promise<NymbleAtM
     log: o.log,
     graceMs: o.graceMs,
     now: clock,
+    blacklist: () => blacklist,
   });
   await poll();
   const timer = setInterval(() => {

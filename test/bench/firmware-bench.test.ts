@@ -57,8 +57,8 @@ describe('hood bench firmware', () => {
       return;
     }
     const r = await benchFirmware({ espruino: ESPRUINO, runs: 2, timeoutMs: 300_000 });
-    console.log('bench firmware: ' + JSON.stringify({ x25519: r.x25519, varsAfterBoot: r.firmware.varsAfterBoot }));
-    expect(r.checks).toEqual({ rfc7748: true, matchesTweetnacl: true, rfc8032: true, aead: true, lowOrderRejected: true });
+    console.log('bench firmware: ' + JSON.stringify({ x25519: r.x25519, ed25519Verify: r.ed25519Verify, nymbleStatus: r.nymbleStatus, varsAfterBoot: r.firmware.varsAfterBoot }));
+    expect(r.checks).toEqual({ rfc7748: true, matchesTweetnacl: true, rfc8032: true, aead: true, lowOrderRejected: true, nymbleStatus: true });
     expect(r.interpreter.version).toMatch(/^2v\d+/);
     expect(r.x25519.ours.ms).toBeGreaterThan(0);
     expect(r.x25519.tweetnacl.ms).toBeGreaterThan(0);
@@ -72,6 +72,10 @@ describe('hood bench firmware', () => {
     expect(r.x25519.cpu.ratio).toBeGreaterThanOrEqual(2.5);
     expect(r.x25519.ratioOfMinima).toBeGreaterThan(2);
     expect(r.ed25519Verify.ms).toBeGreaterThan(0);
+    // Extended Nymble §2.7 status check on a full one-cell list, answered right on the interpreter (checks above).
+    expect(r.nymbleStatus.entries).toBe(11);
+    expect(r.nymbleStatus.ms).toBeGreaterThan(0);
+    expect(r.nymbleStatus.samples).toHaveLength(2);
     expect(r.aead.seal.ms).toBeGreaterThan(0);
     expect(r.firmware.bootErrors).toEqual([]);
     expect(r.firmware.varsAfterBoot).toBeGreaterThan(0);

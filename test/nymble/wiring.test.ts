@@ -15,13 +15,15 @@ import { createAccount } from '../../host/bank/accounts';
 import { SqliteLedgerStore } from '../../host/bank/ledger/sqlite';
 import { LEDGER_FILE } from '../../host/bank/service';
 import { silentLogger } from '../../host/common/log';
-import { joinSession, pdaFor } from '../../host/demo/emu-session';
+import { endSession, joinSession, pdaFor } from '../../host/demo/emu-session';
+import type { EmuPda } from '../../boards/emu/emu-pda';
 import { startMss } from '../../host/mss/start';
 import { complainAboutSession } from '../../host/nymble/complain';
 import { complainAsRecipient } from '../../host/nymble/complaint-desk';
 import { NYMBLE_HTTP_PREFIX } from '../../host/nymble/http-service';
 import { setupNymbleAtMss, type NymbleAtMss } from '../../host/nymble/mss-setup';
 import { NmClient } from '../../host/nymble/nm-client';
+import { nymbleLoadCommand } from '../../host/nymble/pda-load';
 import type { Credential } from '../../host/nymble/nymble-manager';
 import { hex } from '../../host/nymble/primitives';
 import { startNymble, type RunningNymble } from '../../host/nymble/serve';
@@ -186,27 +188,98 @@ describe('Nymble as services: NM over HTTP, MSS polling, complaint by TmpId', ()
   });
 });
 
-describe('a gateway started with nymble', () => {
-  it('ends a session that presents no ticket with BYE 0x30', async () => {
-    const mssDir = join(dir, 'gw');
-    const running = await startMss({
-      dataDir: mssDir,
+describe('a gateway started with nymble and PDAs carrying credentials', () => {
+  // The gateway runs on the wall clock, so this NM does too; an hour-long period keeps a test run
+  // inside one period (it waits out the last minute of a period rather than straddle it).
+  const RT = { periodMs: 3_600_000, periodsPerWindow: 24 };
+  let rt: RunningNymble;
+  let running: Awaited<ReturnType<typeof startMss>>;
+  const pdas: EmuPda[] = [];
+
+  beforeAll(async () => {
+    const left = RT.periodMs - (Date.now() % RT.periodMs);
+    if (left < 60_000) await new Promise((r) => setTimeout(r, left + 100));
+    rt = await startNymble({ dataDir: join(dir, 'nymble-rt'), bankDataDir: join(dir, 'bank'), listen: { host: '127.0.0.1', port: 0 }, time: RT, log: silentLogger() });
+    const kf = join(dir, 'gw.nymble-key');
+    writeFileSync(kf, hex(rt.nm.registerMss('gw')) + '\n', { mode: 0o600 });
+    running = await startMss({
+      dataDir: join(dir, 'gw'),
       log: silentLogger(),
       listen: { host: '127.0.0.1', port: 0 },
       tickMs: 200,
       payment: false,
       mail: false,
       config: { mssId: 'gw' },
-      nymble: { nmUrl: nym.url, keyFile: keyFile('gw'), graceMs: 1500 },
+      nymble: { nmUrl: rt.url, keyFile: kf, graceMs: 1500, pollMs: 60_000 },
     });
-    const pda = pdaFor(running.gw, BUNDLE);
-    try {
-      expect(running.nymble).not.toBeNull();
-      await joinSession(pda);
-      expect((await pda.waitFor('bye', 15_000)).reason).toBe(BYE_NYMBLE);
-    } finally {
-      pda.powerOff();
-      await running.stop();
-    }
+  }, 90_000);
+  afterAll(async () => {
+    for (const p of pdas) p.powerOff();
+    await running?.stop();
+    await rt?.close();
   });
+
+  async function pdaWithCredential(name: string): Promise<EmuPda> {
+    const pda = pdaFor(running.gw, BUNDLE);
+    pdas.push(pda);
+    const token = (await createAccount(bank, name, Date.now())).token;
+    const since = pda.events.length;
+    pda.cmd(await nymbleLoadCommand({ nmUrl: rt.url, accountToken: token, sid: 'gw' }) as unknown as Record<string, unknown>);
+    expect((await pda.waitFor('nymble.loaded', 5000, since)).sid).toBe('gw');
+    return pda;
+  }
+
+  /** Join, and wait for what the PDA decided about presenting and, if it presented, the MSS's answer. */
+  async function session(pda: EmuPda) {
+    const since = pda.events.length;
+    await joinSession(pda);
+    const decided = await pda.waitFor((e) => e.ev === 'nymble' && (e.step === 'presented' || e.step === 'not_presented'), 10_000, since);
+    const answer = decided.step === 'presented' ? await pda.waitFor((e) => e.ev === 'nymble' && (e.step === 'accepted' || e.step === 'refused'), 10_000, since) : null;
+    return { since, decided, answer };
+  }
+
+  it('admits a session whose PDA presents its ticket, and keeps it past the grace time', async () => {
+    const pda = await pdaWithCredential('gw-bob');
+    const s = await session(pda);
+    expect(s.decided).toMatchObject({ step: 'presented', sid: 'gw' });
+    expect(s.answer).toMatchObject({ step: 'accepted', status: NYMBLE_OK });
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(pda.events.slice(s.since).some((e) => e.ev === 'bye')).toBe(false);
+    await endSession(pda);
+  });
+
+  it('a PDA without a credential presents nothing, says so, and is ended with BYE 0x30', async () => {
+    const pda = pdaFor(running.gw, BUNDLE);
+    pdas.push(pda);
+    const s = await session(pda);
+    expect(s.decided).toMatchObject({ step: 'not_presented', reason: 'no_credential' });
+    expect((await pda.waitFor('bye', 15_000, s.since)).reason).toBe(BYE_NYMBLE);
+  });
+
+  it('a complained-about PDA learns it is blacklisted before presenting and presents nothing; another PDA is unaffected; a replayed ticket is refused', async () => {
+    const bob = await pdaWithCredential('gw-bob2');
+    const carol = await pdaWithCredential('gw-carol');
+    const s1 = await session(bob);
+    expect(s1.answer).toMatchObject({ step: 'accepted' });
+    const tmpId = (await bob.waitFor('joined', 1000, s1.since)).tmpId as string;
+    await endSession(bob);
+    await complainAboutSession({ dataDir: join(dir, 'gw'), sid: 'gw', nmUrl: rt.url, keyFile: join(dir, 'gw.nymble-key'), now: Date.now(), tmpId });
+    await running.nymble!.poll();
+
+    const s2 = await session(bob);
+    expect(s2.decided).toMatchObject({ step: 'not_presented', reason: 'blacklisted' });
+    expect(String(s2.decided.text)).toMatch(/blacklisted at gw/);
+    // Notified before any ticket left the PDA: no ticket was presented in this session.
+    expect(bob.events.slice(s2.since).some((e) => e.ev === 'nymble' && e.step === 'presented')).toBe(false);
+    expect((await bob.waitFor('bye', 15_000, s2.since)).reason).toBe(BYE_NYMBLE);
+
+    const c1 = await session(carol);
+    expect(c1.answer).toMatchObject({ step: 'accepted' });
+    await endSession(carol);
+    // Same period, same MSS: the PDA presents the same ticket again and the MSS refuses the replay.
+    const c2 = await session(carol);
+    expect(c2.decided).toMatchObject({ step: 'presented' });
+    expect(c2.answer).toMatchObject({ step: 'refused', status: NYMBLE_STATUS.replayed });
+    expect((await carol.waitFor('bye', 15_000, c2.since)).reason).toBe(BYE_NYMBLE);
+  }, 90_000);
 });

@@ -1,12 +1,20 @@
 /** `hood demo [--json]`: one anonymous session end to end, in-process. */
 import type { Command } from 'commander';
+import { runAbuseDemo } from '../../demo/abuse';
 import { runDemo } from '../../demo/demo';
 import { jsonOption, printResult, type JsonFlag } from '../output';
 
 export function registerDemoCommand(program: Command): void {
   jsonOption(program.command('demo'))
     .description('one anonymous session in-process: gateway, broker, bank, mail and an emulated PDA — beacon, join, TmpId, pay, mail to Alice and her reply, drop box, BYE, wipe')
-    .action(async (o: JsonFlag) => {
+    .option('--abuse', 'Extended Nymble instead: two MSSs, a complained-about PDA blocked at both before it presents a ticket, another PDA unaffected (docs/nymble.md)')
+    .action(async (o: JsonFlag & { abuse?: boolean }) => {
+      if (o.abuse) {
+        const a = await runAbuseDemo();
+        printResult(o, a, (x) => (x.ok ? 'ok: ' : 'FAILED: ') + JSON.stringify(x.nymble));
+        if (!a.ok) process.exitCode = 1;
+        return;
+      }
       const t0 = Date.now();
       const r = await runDemo({
         onStep: o.json ? undefined : (s, d) => process.stdout.write(`${String(Date.now() - t0).padStart(6)} ms  ${s.padEnd(7)} ${d}\n`),

@@ -9,6 +9,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { Wallet } from '../../wallet/wallet';
 import { loadWalletToBoard } from '../../wallet/board-load';
+import { nymbleLoadCommand, PDA_MAX_TICKETS } from '../../nymble/pda-load';
 import { openBoardLink } from '../../board/open';
 import { argvSecretRefused, readSecret, secretSources } from '../../common/secret-input';
 import { boardLinkFrom, boardLinkOptions, type BoardLinkFlags } from '../board-link-options';
@@ -90,6 +91,31 @@ export function registerWalletCommands(program: Command): void {
         printResult(o, { loaded: r.loaded, boardBalance: r.boardBalance, txs: r.txs, balance: w.balance(o.bank) }, (x) =>
           `loaded ${x.loaded} onto the board (board balance ${x.boardBalance}); wallet balance ${x.balance}`,
         );
+      } finally {
+        await link.close();
+      }
+    });
+
+  jsonOption(boardLinkOptions(wallet.command('nymble-load')))
+    .requiredOption('--nm <url>', "the Nymble Manager's URL (hood nymble serve), e.g. http://127.0.0.1:3339")
+    .requiredOption('--mss <id>', 'the MSS the tickets are for')
+    .option('--periods <n>', 'tickets for this many coming periods (at most ' + PDA_MAX_TICKETS + ')', parseIntOption)
+    .option('--account-token-file <file>', 'file (mode 0600) holding the bank account token; default: $HOOD_ACCOUNT_TOKEN, else a prompt on a terminal')
+    .option('--account-token <token>', 'not accepted (argv is visible to every local user): use $HOOD_ACCOUNT_TOKEN or --account-token-file', argvSecretRefused('--account-token', TOKEN))
+    .description('fetch the Extended Nymble credential for one MSS with the account token and load it onto a PDA board (docs/nymble.md)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const o = cmd.optsWithGlobals() as JsonFlag & BoardLinkFlags & { nm: string; mss: string; periods?: number; accountTokenFile?: string };
+      if (!o.port && !o.espruino) throw new InvalidArgumentError('--port or --espruino is required');
+      if (o.periods !== undefined && (o.periods < 1 || o.periods > PDA_MAX_TICKETS)) throw new InvalidArgumentError('--periods must be 1..' + PDA_MAX_TICKETS);
+      const token = (await readSecret({ what: 'bank account token', ...TOKEN, file: o.accountTokenFile }))?.trim();
+      if (!token) throw new InvalidArgumentError('the bank account token is required: ' + secretSources(TOKEN));
+      const load = await nymbleLoadCommand({ nmUrl: o.nm, accountToken: token, sid: o.mss, periods: o.periods });
+      const link = await openBoardLink(boardLinkFrom(o));
+      try {
+        const evs = await link.command(load as unknown as Record<string, unknown>);
+        const e = evs.find((x) => x.ev === 'nymble.loaded');
+        if (!e) throw new Error('the board did not confirm the credential');
+        printResult(o, { mss: e.sid, window: e.w, firstPeriod: e.firstPeriod, tickets: e.tickets }, (x) => `loaded ${x.tickets} tickets for ${x.mss} (window ${x.window}, from period ${x.firstPeriod})`);
       } finally {
         await link.close();
       }

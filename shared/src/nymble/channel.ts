@@ -3,7 +3,10 @@
  * PDA sends its ticket for the current period on CHANNEL_NYMBLE right after ACCEPT; the MSS answers
  * on CHANNEL_NYMBLE_ANSWER with a status and a short reason. Until a ticket is accepted the MSS serves
  * only echo, payment and this channel; a session without an accepted ticket ends with BYE_NYMBLE.
- * DATA channels 0x30–0x3f are Nymble's. Espruino-safe.
+ * The MSS asks first: at session start it sends a request on CHANNEL_NYMBLE_ANSWER carrying the
+ * NM's signed blacklist for (this MSS, this period), so the PDA can check its own status before it
+ * shows a ticket (Extended Nymble §2.7; Nymble §5.5: the user gets the list from the server and
+ * verifies it against the NM's key). DATA channels 0x30–0x3f are Nymble's. Espruino-safe.
  */
 import { DecodeError, Reader, Writer, utf8Decode, utf8Encode } from '../bytes';
 
@@ -25,6 +28,22 @@ export const NYMBLE_STATUS: { [reason: string]: number } = {
   already_presented: 8,
 };
 const MAX_TEXT = 120;
+/** First byte of a request on CHANNEL_NYMBLE_ANSWER (an answer's status is 0..8). */
+export const NYMBLE_REQUEST = 0xff;
+
+/** The MSS's request for a ticket: NYMBLE_REQUEST | the signed blacklist (empty if the MSS has none). */
+export function encodeNymbleRequest(blacklist: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + blacklist.length);
+  out[0] = NYMBLE_REQUEST;
+  out.set(blacklist, 1);
+  return out;
+}
+
+/** The blacklist bytes of a request, or null if `b` is an answer (checked by the blacklist decoder). */
+export function nymbleRequestBlacklist(b: Uint8Array): Uint8Array | null {
+  if (b.length < 1 || b[0] !== NYMBLE_REQUEST) return null;
+  return b.subarray(1);
+}
 
 export interface NymbleAnswer {
   status: number;
