@@ -20,6 +20,7 @@ import { registerWalletCommands } from './commands/wallet';
 import { registerModelCommand } from './commands/model';
 import { registerPdaCommand } from './commands/pda';
 import { registerNymbleCommands } from './commands/nymble';
+import { registerExchangeCommands } from './commands/exchange';
 
 export function buildProgram(): Command {
   const program = new Command('hood')
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerWalletCommands(program);
   registerModelCommand(program);
   registerNymbleCommands(program);
+  registerExchangeCommands(program);
   const bench = program.command('bench').description('benchmarks (JSON with --json); each compares against a baseline measured in the same run');
   registerMssBenchCommand(bench);
   registerFloodBenchCommand(bench);

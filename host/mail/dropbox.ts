@@ -10,6 +10,9 @@
  * - Pickup (PICKUP, in a later session): the PDA reveals the secret; the MSS derives boxId/boxKey,
  *   opens, hands over and deletes the entries. Only that pickup links the two sessions.
  * Bounded: registrations, entries per box, bytes per entry; expired entries and registrations are swept.
+ * Optional backend (docs/exchange.md): with `useBackend`, each stored entry is also handed to it (the
+ * exchange servers, ACS §3.3) under a per-box slot number, and the local file is deleted once the
+ * backend holds it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
@@ -17,6 +20,8 @@ import { join } from 'node:path';
 import { toHex, wipe } from '../../shared/src/bytes';
 import { open, seal } from '../../shared/src/crypto/index';
 import { deriveBox } from '../../shared/src/mail/dropbox-keys';
+import { MAX_SLOTS } from '../../shared/src/exchange/pseudonym';
+import { bucketFor } from '../../shared/src/exchange/shares';
 import { writeFileAtomic } from '../common/atomic-file';
 import type { Logger } from '../common/log';
 
@@ -32,12 +37,22 @@ interface Registration {
   boxKey: Uint8Array;
   /** Infinity while the session lives; retention after it ended. */
   expiresAt: number;
+  /** Next slot handed to the backend (shared/src/exchange/pseudonym.ts). */
+  nextSlot: number;
+}
+
+/** Where entries go instead of the local box (host/exchange/dropbox-backend.ts). */
+export interface DropBoxBackend {
+  /** Take the sealed entry; call `done` once it is held elsewhere, so the local copy can go. */
+  submit(boxKey: Uint8Array, slot: number, entry: Uint8Array, expiresAt: number, done: () => void): void;
+  close(): void;
 }
 
 export type StoreResult = 'stored' | 'no_box' | 'box_full' | 'too_large';
 
 export class DropBox {
   private regs = new Map<string, Registration>();
+  private backend: DropBoxBackend | null = null;
 
   constructor(
     private readonly dir: string,
@@ -46,6 +61,11 @@ export class DropBox {
     private readonly now: () => number = Date.now,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Split entries over exchange servers from now on (ACS §3.3) instead of keeping them here. */
+  useBackend(b: DropBoxBackend): void {
+    this.backend = b;
   }
 
   get registrations(): number {
@@ -60,7 +80,7 @@ export class DropBox {
       if (this.regs.size >= this.limits.maxRegistrations) return false;
     }
     if (old) this.forget(tmpId);
-    this.regs.set(tmpId, { boxId: boxId.slice(), boxKey: boxKey.slice(), expiresAt: Infinity });
+    this.regs.set(tmpId, { boxId: boxId.slice(), boxKey: boxKey.slice(), expiresAt: Infinity, nextSlot: 0 });
     return true;
   }
 
@@ -102,13 +122,18 @@ export class DropBox {
     if (age.length > this.limits.maxEntryBytes) return 'too_large';
     const live = this.entries(r.boxId).filter((n) => Number(n.split('-')[0]) > this.now());
     if (live.length >= this.limits.maxEntriesPerBox) return 'box_full';
+    // With a backend every entry needs its own slot, and a share must fit a bucket.
+    if (this.backend && r.nextSlot >= Math.min(MAX_SLOTS, this.limits.maxEntriesPerBox)) return 'box_full';
+    if (this.backend && bucketFor(12 + age.length + 16) < 0) return 'too_large';
     const expiresAt = this.now() + this.limits.retentionSec * 1000;
     const nonce = new Uint8Array(randomBytes(12));
     const sealed = seal(r.boxKey, nonce, age, r.boxId);
     const file = new Uint8Array(12 + sealed.length);
     file.set(nonce, 0);
     file.set(sealed, 12);
-    writeFileAtomic(join(this.boxDir(r.boxId), `${expiresAt}-${randomBytes(8).toString('hex')}.box`), file);
+    const path = join(this.boxDir(r.boxId), `${expiresAt}-${randomBytes(8).toString('hex')}.box`);
+    writeFileAtomic(path, file);
+    if (this.backend) this.backend.submit(r.boxKey, r.nextSlot++, file, expiresAt, () => rmSync(path, { force: true }));
     this.log.info({ event: 'dropbox_stored', bytes: age.length }, 'reply kept in a drop box');
     return 'stored';
   }
@@ -169,6 +194,7 @@ export class DropBox {
   }
 
   close(): void {
+    if (this.backend) this.backend.close();
     for (const tmpId of [...this.regs.keys()]) this.forget(tmpId);
   }
 }

@@ -5,6 +5,8 @@ import { resolve } from 'node:path';
 import type { Logger } from '../common/log';
 import { DEFAULT_MIX_MAX_QUEUED, DEFAULT_MIX_MEAN_DELAY_SEC } from '../mix/defaults';
 import { MailService, type Smarthost } from './service';
+import { ShareUploader } from '../exchange/client';
+import { ExchangeBackend, exchangeEndpointsFromSpecs } from '../exchange/dropbox-backend';
 
 export interface MailCliOptions {
   dataDir: string;
@@ -26,6 +28,8 @@ export interface MailCliOptions {
   mixMeanDelaySec?: number;
   /** Messages the mix holds per direction before refusing more. Default 10000. */
   mixMaxQueued?: number;
+  /** `<url>=<token-file>` of each exchange server the drop box splits its entries over (k ≥ 2; docs/exchange.md). */
+  exchange?: string[];
 }
 
 function hostPort(s: string, what: string): { host: string; port: number } {
@@ -46,8 +50,10 @@ export async function mailServiceFromOptions(o: MailCliOptions): Promise<MailSer
       pass: o.smarthostPasswordEnv ? process.env[o.smarthostPasswordEnv] : undefined,
     };
   }
+  // Checked before anything starts, so a wrong --exchange is a clear error, not a half-started MSS.
+  const uploader = o.exchange && o.exchange.length ? new ShareUploader(exchangeEndpointsFromSpecs(o.exchange)) : null;
   const listen = o.smtpListen === 'off' ? false : hostPort(o.smtpListen || '127.0.0.1:2525', '--smtp-listen');
-  return MailService.start({
+  const m = await MailService.start({
     domain: o.mailDomain || (o.mssId || 'doug') + '.hood.invalid',
     dataDir: resolve(o.dataDir),
     log: o.log,
@@ -57,4 +63,6 @@ export async function mailServiceFromOptions(o: MailCliOptions): Promise<MailSer
     ...(o.maxMailBytes !== undefined ? { maxSendBytes: o.maxMailBytes } : {}),
     mix: { meanDelaySec: o.mixMeanDelaySec ?? DEFAULT_MIX_MEAN_DELAY_SEC, maxQueued: o.mixMaxQueued ?? DEFAULT_MIX_MAX_QUEUED },
   });
+  if (uploader) m.dropBox.useBackend(new ExchangeBackend(uploader, o.log));
+  return m;
 }

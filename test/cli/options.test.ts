@@ -24,7 +24,7 @@ describe('option groups', () => {
 
   it('every command that opens a board link declares --port, --baud, --espruino and --espruino-dir the same way', () => {
     const linked = cmds.filter((c) => c.cmd.options.some((o) => o.long === '--port' || o.long === '--espruino-dir' || o.long === '--baud'));
-    expect(linked.map((c) => c.path).sort()).toEqual(['board config', 'board console', 'board status', 'flash', 'wallet load']);
+    expect(linked.map((c) => c.path).sort()).toEqual(['board config', 'board console', 'board status', 'flash', 'wallet load', 'wallet nymble-load']);
     for (const c of linked) {
       const mine = c.cmd.options.filter((o) => ['--port', '--baud', '--espruino', '--espruino-dir'].includes(o.long!)).map(describeOption);
       expect(mine, c.path).toEqual(LINK);

@@ -31,7 +31,12 @@ export function addMailOptions(cmd: Command): Command {
     .option('--drop-box-retention <sec>', 'keep replies to ended sessions this long', parseIntOption, 86400)
     .option('--max-mail-bytes <n>', 'largest message a PDA may send', parseIntOption, 16384)
     .option('--mix-mean-delay <sec>', 'mean of the random Exp delay each mail out and each reply in is held for (0: off; docs/anonymity.md)', parseDelay, DEFAULT_MIX_MEAN_DELAY_SEC)
-    .option('--mix-max-queued <n>', 'messages the mix holds per direction; beyond it a PDA send gets BUSY and inbound SMTP 452', parsePositiveIntOption, DEFAULT_MIX_MAX_QUEUED);
+    .option('--mix-max-queued <n>', 'messages the mix holds per direction; beyond it a PDA send gets BUSY and inbound SMTP 452', parsePositiveIntOption, DEFAULT_MIX_MAX_QUEUED)
+    .option(
+      '--exchange <url=token-file>',
+      'split drop-box entries over exchange servers (`hood exchange`): one per server, at least 2; repeat the option (docs/exchange.md)',
+      (v: string, prev: string[] = []) => prev.concat([v]),
+    );
 }
 
 export function mailOptionsFromCli(o: Record<string, any>, base: { dataDir: string; log: Logger; mssId: string }): MailCliOptions {
@@ -49,5 +54,6 @@ export function mailOptionsFromCli(o: Record<string, any>, base: { dataDir: stri
     maxMailBytes: o.maxMailBytes,
     mixMeanDelaySec: o.mixMeanDelay,
     mixMaxQueued: o.mixMaxQueued,
+    ...(o.exchange ? { exchange: o.exchange as string[] } : {}),
   };
 }
