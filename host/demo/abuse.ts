@@ -61,7 +61,20 @@ async function visit(pda: EmuPda): Promise<Visit> {
   return { decided: String(d.step), reason: String(d.reason || ''), answer, tmpId: String(joined.tmpId) };
 }
 
+/**
+ * The demo's sessions, complaint and blacklist refresh must fall in one period (the MSS refreshes its
+ * list by polling, and a list of the previous period is stale to the PDA). A run takes seconds: when
+ * fewer than PERIOD_MARGIN_MS of the current period are left, start in the next one instead.
+ */
+const PERIOD_MARGIN_MS = 45_000;
+
+async function awaitRoomInPeriod(now: () => number = Date.now): Promise<void> {
+  const left = TIME.periodMs - (now() % TIME.periodMs);
+  if (left < PERIOD_MARGIN_MS) await new Promise((r) => setTimeout(r, left + 100));
+}
+
 export async function runAbuseDemo(): Promise<AbuseResult> {
+  await awaitRoomInPeriod();
   const { outFile } = await ensureFirmware();
   const dir = makeTempDir('hood-abuse-');
   const stops: (() => Promise<unknown> | unknown)[] = [];
