@@ -28,6 +28,8 @@ export interface Sighting {
 
 export interface SessionReport {
   id: number;
+  /** The capture (the air at one MSS) the session was seen in. */
+  capture: string;
   mode: 'anonymous' | 'home';
   start: number;
   end: number;
@@ -48,7 +50,9 @@ export interface Leak {
 }
 
 export interface AuditReport {
+  /** The capture files, comma-separated (`files` lists them). */
   file: string;
+  files: string[];
   ok: boolean;
   packets: number;
   clientPackets: number;
@@ -119,10 +123,44 @@ export const SESSION_DEFINITION =
   'no lease explains is a session of its own. See docs/testbed.md.';
 
 export function auditRows(file: string, rows: Row[], o: AuditOptions): AuditReport {
+  return auditCaptures([{ file, rows }], o);
+}
+
+/** One capture's frames, as read by tshark. */
+export interface Capture {
+  file: string;
+  rows: Row[];
+}
+
+/**
+ * Several captures at once: the air at several MSSs (hand-off, paper §6.3). Each capture is grouped
+ * into sessions on its own (its own DHCP server and broker); then every identifier is indexed over
+ * the sessions of all captures, so one seen at two MSSs is a `reused` leak that links a session at
+ * one MSS to a session at the other. Timing is not an identifier: an observer of both airs can
+ * still correlate a session ending at one MSS with one starting at the other (docs/testbed.md).
+ */
+export function auditCaptures(captures: Capture[], o: AuditOptions): AuditReport {
+  if (captures.length === 0) throw new Error('no capture to audit');
   const mqttPorts = o.mqttPorts && o.mqttPorts.length ? o.mqttPorts : [1883];
   const home: HomeIdentity = { burnedIn: o.burnedIn.map((m) => normMac(m)).filter((m): m is string => !!m), ids: o.homeIds || [] };
   if (home.burnedIn.length !== o.burnedIn.length) throw new Error('bad --burned-in MAC (expected aa:bb:cc:dd:ee:ff)');
-  const g = groupSessions(rows, mqttPorts);
+  const groups = captures.map((c) => groupSessions(c.rows, mqttPorts));
+  // Session ids are renumbered across captures (0..n-1 in capture order) so that a leak names each
+  // session once; captureOf says where each was seen.
+  const captureOf = new Map<Session, number>();
+  let nextId = 0;
+  for (let ci = 0; ci < groups.length; ci++) {
+    for (const s of groups[ci].sessions) {
+      s.id = nextId++;
+      captureOf.set(s, ci);
+    }
+  }
+  const g = {
+    sessions: groups.flatMap((x) => x.sessions),
+    unattributed: groups.flatMap((x) => x.unattributed),
+    frames: groups.flatMap((x) => x.frames),
+    infraMacs: [...new Set(groups.flatMap((x) => x.infraMacs))],
+  };
 
   const perSession = new Map<Session, Sighting[]>();
   for (const s of g.sessions) perSession.set(s, s.frames.filter((f) => f.client).flatMap((f) => frameIdentifiers(f, mqttPorts)));
@@ -156,7 +194,9 @@ export function auditRows(file: string, rows: Row[], o: AuditOptions): AuditRepo
     // Shared only among home sessions: that is home mode being itself.
     if (e.sessions.length > 1 && anon.length > 0) {
       if (isStrong(e.kind)) {
-        leaks.push({ reason: 'reused', kind: e.kind, value: e.value, sessions: e.sessions.map((s) => s.id), frames: e.frames, detail: 'seen in ' + e.sessions.length + ' sessions' });
+        const where = [...new Set(e.sessions.map((s) => captureOf.get(s)!))];
+        const across = where.length > 1 ? ' across ' + where.length + ' captures (' + where.map((ci) => captures[ci].file).join(', ') + '): links sessions at different MSSs' : '';
+        leaks.push({ reason: 'reused', kind: e.kind, value: e.value, sessions: e.sessions.map((s) => s.id), frames: e.frames, detail: 'seen in ' + e.sessions.length + ' sessions' + across });
       } else coincidences.push({ kind: e.kind, value: e.value, sessions: e.sessions.map((s) => s.id) });
     }
     const why = homeMatch(e.kind, e.value, home);
@@ -190,6 +230,7 @@ export function auditRows(file: string, rows: Row[], o: AuditOptions): AuditRepo
     }
     return {
       id: s.id,
+      capture: captures[captureOf.get(s)!].file,
       mode: isHomeSession.get(s) ? 'home' : 'anonymous',
       start: s.start,
       end: s.end,
@@ -201,7 +242,8 @@ export function auditRows(file: string, rows: Row[], o: AuditOptions): AuditRepo
     };
   });
   return {
-    file,
+    file: captures.map((c) => c.file).join(', '),
+    files: captures.map((c) => c.file),
     ok: leaks.length === 0,
     packets: g.frames.length,
     clientPackets: g.frames.filter((f) => f.client).length,
@@ -219,9 +261,11 @@ export function auditRows(file: string, rows: Row[], o: AuditOptions): AuditRepo
   };
 }
 
-export async function auditPcap(file: string, o: AuditOptions): Promise<AuditReport> {
-  const rows = await readCapture(file, { mqttPorts: o.mqttPorts });
-  return auditRows(file, rows, o);
+export async function auditPcap(file: string | string[], o: AuditOptions): Promise<AuditReport> {
+  const files = typeof file === 'string' ? [file] : file;
+  const captures: Capture[] = [];
+  for (const f of files) captures.push({ file: f, rows: await readCapture(f, { mqttPorts: o.mqttPorts }) });
+  return auditCaptures(captures, o);
 }
 
 export { STRONG_KINDS };

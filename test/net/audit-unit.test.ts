@@ -1,6 +1,7 @@
 /** The audit's building blocks and the netns board's pure parts, with hand-made inputs (no root needed). */
 import { describe, expect, it } from 'vitest';
-import { auditRows } from '../../host/audit/audit';
+import fc from 'fast-check';
+import { auditCaptures, auditRows } from '../../host/audit/audit';
 import { eui64Iid, expandIpv6, homeMatch, ipv6Iid, isLocalUnicast, normMac } from '../../host/audit/identifiers';
 import { FIELDS, parseRows, type Row } from '../../host/audit/tshark';
 import { parseBound } from '../../boards/netns/dhcp';
@@ -151,5 +152,80 @@ describe('netns board pieces', () => {
     expect(prefixOf('other-ns')).toBeNull();
     expect(isRunPrefix('hoodlab-123-abcdeg')).toBe(false);
     expect(() => runNames('x; rm -rf /')).toThrow();
+  });
+});
+
+describe('auditCaptures: the air at several MSSs', () => {
+  const mac = (i: number) => '26:00:00:00:' + (i >> 8).toString(16).padStart(2, '0') + ':' + (i & 255).toString(16).padStart(2, '0');
+
+  it('sessions at two MSSs with fresh identifiers do not link; each session names its capture', () => {
+    const a = [...dhcpLease(1, mac(1), '0x1', '10.0.0.5'), ...mqttConnect(1, mac(1), '10.0.0.5', '0', 'a1')];
+    const b = [...dhcpLease(9, mac(2), '0x2', '10.0.0.5'), ...mqttConnect(9, mac(2), '10.0.0.5', '0', 'b2')];
+    const r = auditCaptures([{ file: 'mss-a.pcap', rows: a }, { file: 'mss-b.pcap', rows: b }], { burnedIn: ['24:0a:c4:12:34:56'] });
+    expect(r.ok).toBe(true);
+    expect(r.files).toEqual(['mss-a.pcap', 'mss-b.pcap']);
+    expect(r.sessions.map((x) => [x.id, x.capture])).toEqual([[0, 'mss-a.pcap'], [1, 'mss-b.pcap']]);
+    // The same lease address and the same TCP stream number at both MSSs are not identifiers of the PDA.
+    expect(r.leaks).toEqual([]);
+  });
+
+  it('a TmpMAC or MQTT client id kept across the hand-off links the two MSSs', () => {
+    const a = [...dhcpLease(1, mac(1), '0x1', '10.0.0.5'), ...mqttConnect(1, mac(1), '10.0.0.5', '0', 'same-id')];
+    const b = [...dhcpLease(9, mac(1), '0x2', '10.0.1.5'), ...mqttConnect(9, mac(1), '10.0.1.5', '0', 'same-id')];
+    const r = auditCaptures([{ file: 'a', rows: a }, { file: 'b', rows: b }], { burnedIn: [] });
+    expect(r.ok).toBe(false);
+    const byKind = Object.fromEntries(r.leaks.map((l) => [l.kind, l]));
+    expect(Object.keys(byKind).sort()).toEqual(['mac', 'mqtt-client-id']);
+    for (const l of r.leaks) {
+      expect(l.reason).toBe('reused');
+      expect(l.sessions).toEqual([0, 1]);
+      expect(l.detail).toMatch(/across 2 captures \(a, b\): links sessions at different MSSs/);
+    }
+  });
+
+  it('random captures: no leak while every session is fresh; one identifier carried between two sessions is found, wherever they are', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 4 }),
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom('mac', 'mqtt-client-id'),
+        (perCapture, pickA, pickB, kind) => {
+          let n = 0;
+          const plan: { capture: number; n: number; mac: string; id: string; t: number }[] = [];
+          perCapture.forEach((count, capture) => {
+            for (let k = 0; k < count; k++) {
+              n++;
+              plan.push({ capture, n, mac: mac(n), id: 'id' + n, t: 10 * k + 1 });
+            }
+          });
+          const build = () =>
+            perCapture.map((_, capture) => ({
+              file: 'mss' + capture,
+              rows: plan.filter((p) => p.capture === capture).flatMap((p, k) => [...dhcpLease(p.t, p.mac, '0x' + p.n.toString(16), '10.0.0.' + (5 + k)), ...mqttConnect(p.t, p.mac, '10.0.0.' + (5 + k), String(k), p.id)]),
+            }));
+          const clean = auditCaptures(build(), { burnedIn: [] });
+          expect(clean.sessionCount).toBe(plan.length);
+          expect(clean.leaks).toEqual([]);
+          // Carry one identifier of session i into session j (i != j).
+          const i = pickA % plan.length;
+          const j = (i + 1 + (pickB % (plan.length - 1))) % plan.length;
+          if (kind === 'mac') plan[j].mac = plan[i].mac;
+          else plan[j].id = plan[i].id;
+          const r = auditCaptures(build(), { burnedIn: [] });
+          expect(r.leaks).toHaveLength(1);
+          expect(r.leaks[0]).toMatchObject({ reason: 'reused', kind, value: kind === 'mac' ? plan[i].mac : plan[i].id });
+          const ids = r.sessions.filter((x) => (kind === 'mac' ? x.identifiers.mac : x.identifiers['mqtt-client-id'])?.includes(r.leaks[0].value)).map((x) => x.id);
+          expect(r.leaks[0].sessions).toEqual(ids);
+          expect(ids).toHaveLength(2);
+          expect(/across 2 captures/.test(r.leaks[0].detail)).toBe(plan[i].capture !== plan[j].capture);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses an empty list of captures', () => {
+    expect(() => auditCaptures([], { burnedIn: [] })).toThrow(/no capture/);
   });
 });

@@ -48,17 +48,20 @@ function collectPort(v: string, prev: number[]): number[] {
 
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('privacy audits of what a PDA really sends');
-  jsonOption(audit.command('pcap <file>'))
-    .description('report identifiers seen in more than one session or equal to a home identifier (exit 1 on any leak)')
+  jsonOption(audit.command('pcap <file...>'))
+    .description(
+      'report identifiers seen in more than one session or equal to a home identifier (exit 1 on any leak); ' +
+        'several captures (the air at several MSSs) are audited together: an identifier seen at two MSSs links the sessions',
+    )
     .option('--burned-in <mac>', 'a burned-in (home) MAC address; repeat for several PDAs', collectMac, [])
     .option('--home-id <id>', 'another home identifier (hostname, DHCP/MQTT client id, user name); repeatable', collect, [])
     .option('--mqtt-port <port>', 'TCP port of the MQTT broker (default 1883); repeatable', collectPort, [])
     .option('--allow-home', 'sessions carrying home identifiers are home-mode sessions (paper §2.4): allowed, but must not link to anonymous ones')
     .option('--out <file>', 'also write the JSON report to this file')
-    .action(async (file: string, o: JsonFlag & { burnedIn: string[]; homeId: string[]; mqttPort: number[]; allowHome?: boolean; out?: string }) => {
+    .action(async (files: string[], o: JsonFlag & { burnedIn: string[]; homeId: string[]; mqttPort: number[]; allowHome?: boolean; out?: string }) => {
       let r;
       try {
-        r = await auditPcap(file, { burnedIn: o.burnedIn, homeIds: o.homeId, mqttPorts: o.mqttPort, allowHome: !!o.allowHome });
+        r = await auditPcap(files, { burnedIn: o.burnedIn, homeIds: o.homeId, mqttPorts: o.mqttPort, allowHome: !!o.allowHome });
       } catch (e) {
         process.stderr.write('hood audit: ' + (e as Error).message + '\n');
         process.exitCode = 2;
@@ -69,6 +72,7 @@ export function registerAuditCommands(program: Command): void {
         o,
         r,
         (x) =>
+          (x.files.length > 1 ? `${x.files.length} captures: ${x.file}\n` : '') +
           `${x.packets} packets (${x.clientPackets} from clients), ${x.sessionCount} sessions (${x.homeSessions} home), ` +
           `${x.identifiersChecked} distinct identifiers checked (${x.sightings} sightings), ${x.unattributed.frames} unattributed frames\n` +
           x.leaks.map((l) => `LEAK ${l.reason} ${l.kind} ${l.value} sessions ${l.sessions.join(',')} frames ${l.frames.join(',')}: ${l.detail}\n`).join('') +
