@@ -17,7 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { toHex, wipe } from '../../shared/src/bytes';
+import { equalBytes, toHex, wipe } from '../../shared/src/bytes';
 import { open, seal } from '../../shared/src/crypto/index';
 import { deriveBox } from '../../shared/src/mail/dropbox-keys';
 import { MAX_SLOTS } from '../../shared/src/exchange/pseudonym';
@@ -45,6 +45,12 @@ interface Registration {
 export interface DropBoxBackend {
   /** Take the sealed entry; call `done` once it is held elsewhere, so the local copy can go. */
   submit(boxKey: Uint8Array, slot: number, entry: Uint8Array, expiresAt: number, done: () => void): void;
+  /**
+   * A pickup round for the box of `boxKey`: the sealed entries held elsewhere, and `release`, which
+   * deletes them there — to be called only once they were handed on. Throws if the round failed (then
+   * nothing was deleted anywhere).
+   */
+  collect(boxKey: Uint8Array): Promise<{ entries: Uint8Array[]; release(): Promise<void> }>;
   close(): void;
 }
 
@@ -68,6 +74,10 @@ export class DropBox {
     this.backend = b;
   }
 
+  get hasBackend(): boolean {
+    return this.backend !== null;
+  }
+
   get registrations(): number {
     return this.regs.size;
   }
@@ -79,8 +89,10 @@ export class DropBox {
       this.sweep();
       if (this.regs.size >= this.limits.maxRegistrations) return false;
     }
+    // The same box again keeps its slot count, so no slot is handed out twice.
+    const nextSlot = old && equalBytes(old.boxId, boxId) ? old.nextSlot : 0;
     if (old) this.forget(tmpId);
-    this.regs.set(tmpId, { boxId: boxId.slice(), boxKey: boxKey.slice(), expiresAt: Infinity, nextSlot: 0 });
+    this.regs.set(tmpId, { boxId: boxId.slice(), boxKey: boxKey.slice(), expiresAt: Infinity, nextSlot });
     return true;
   }
 
@@ -138,30 +150,73 @@ export class DropBox {
     return 'stored';
   }
 
-  /** Collect (and delete) every live entry of the box the secret opens. Wrong secret: nothing. */
+  /** Collect (and delete) every live entry of the local box the secret opens. Wrong secret: nothing. */
   pickup(secret: Uint8Array): Uint8Array[] {
     const { boxId, boxKey } = deriveBox(secret);
-    const out: Uint8Array[] = [];
     try {
-      const dir = this.boxDir(boxId);
-      for (const name of this.entries(boxId)) {
-        const path = join(dir, name);
-        const expired = Number(name.split('-')[0]) <= this.now();
-        if (!expired) {
-          const f = new Uint8Array(readFileSync(path));
-          const age = f.length > 12 ? open(boxKey, f.subarray(0, 12), f.subarray(12), boxId) : null;
-          if (age) out.push(age);
-          else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'drop-box entry does not authenticate; discarded');
-        }
-        rmSync(path, { force: true });
-      }
-      try {
-        rmdirSync(dir);
-      } catch {
-        /* not there or not empty */
-      }
+      return this.takeLocal(boxId, boxKey);
     } finally {
       wipe(boxKey);
+    }
+  }
+
+  /**
+   * PICKUP with a backend (docs/exchange.md §3): a round over the exchange servers first, then the
+   * local box (entries not yet uploaded). If the session is gone when the round returns
+   * (`stillThere`), nothing is taken: the local files and the servers' shares stay for a later pickup.
+   * The servers release their shares only after the entries were handed to the session. `complete`
+   * is false when the round failed (a server did not answer): then only local entries come back,
+   * nothing was released, and the PDA should keep its pickup ticket and ask again later.
+   * Without a backend this is `pickup`.
+   */
+  async collect(secret: Uint8Array, stillThere: () => boolean): Promise<{ ages: Uint8Array[]; complete: boolean } | null> {
+    if (!this.backend) return stillThere() ? { ages: this.pickup(secret), complete: true } : null;
+    const { boxId, boxKey } = deriveBox(secret);
+    try {
+      let remote: { entries: Uint8Array[]; release(): Promise<void> } | null = null;
+      try {
+        remote = await this.backend.collect(boxKey);
+      } catch (e) {
+        this.log.warn({ event: 'exchange_pickup_failed', err: (e as Error).message }, 'pickup round failed; nothing released, only local entries delivered');
+      }
+      if (!stillThere()) return null;
+      const out = this.takeLocal(boxId, boxKey);
+      if (remote) {
+        for (const e of remote.entries) {
+          const age = this.openEntry(e, boxId, boxKey);
+          if (age) out.push(age);
+          else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'exchange entry does not authenticate; discarded');
+        }
+        remote.release().catch((e: Error) => this.log.warn({ event: 'exchange_release_failed', err: e.message }, 'exchange servers did not release a pickup; the shares expire'));
+      }
+      return { ages: out, complete: remote !== null };
+    } finally {
+      wipe(boxKey);
+    }
+  }
+
+  /** nonce[12] | ChaCha20-Poly1305(boxKey, nonce, age, aad = boxId) → age, or null. */
+  private openEntry(f: Uint8Array, boxId: Uint8Array, boxKey: Uint8Array): Uint8Array | null {
+    return f.length > 12 ? open(boxKey, f.subarray(0, 12), f.subarray(12), boxId) : null;
+  }
+
+  private takeLocal(boxId: Uint8Array, boxKey: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    const dir = this.boxDir(boxId);
+    for (const name of this.entries(boxId)) {
+      const path = join(dir, name);
+      const expired = Number(name.split('-')[0]) <= this.now();
+      if (!expired) {
+        const age = this.openEntry(new Uint8Array(readFileSync(path)), boxId, boxKey);
+        if (age) out.push(age);
+        else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'drop-box entry does not authenticate; discarded');
+      }
+      rmSync(path, { force: true });
+    }
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* not there or not empty */
     }
     return out;
   }

@@ -442,11 +442,27 @@ export class MailService {
       return;
     }
     s.pickups++;
-    const ages = this.dropBox.pickup(c.secret);
-    c.secret.fill(0);
-    for (const age of ages) this.sendDeliver((p) => ctx.reply(CH_MAIL_DELIVER, p), c.slot, age);
-    this.stats.pickedUp += ages.length;
-    this.status(ctx, OP_PICKUP, ref, ST_OK, ages.length, ages.length + ' message(s)');
+    const answer = (got: { ages: Uint8Array[]; complete: boolean } | null): void => {
+      if (!got) return; // the session ended meanwhile: nothing was taken
+      const ages = got.ages;
+      for (const age of ages) this.sendDeliver((p) => ctx.reply(CH_MAIL_DELIVER, p), c.slot, age);
+      this.stats.pickedUp += ages.length;
+      // Not OK when the exchange round failed: the PDA keeps its ticket and asks again later.
+      if (got.complete) this.status(ctx, OP_PICKUP, ref, ST_OK, ages.length, ages.length + ' message(s)');
+      else this.status(ctx, OP_PICKUP, ref, ST_BUSY, ages.length, ages.length + ' message(s); exchange servers unreachable, pick up again later');
+    };
+    if (!this.dropBox.hasBackend) {
+      answer({ ages: this.dropBox.pickup(c.secret), complete: true });
+      c.secret.fill(0);
+      return;
+    }
+    // Exchange servers (docs/exchange.md §3): the round is asynchronous; it takes nothing if the
+    // session is gone by the time it returns.
+    const secret = c.secret;
+    this.dropBox
+      .collect(secret, () => !!this.core && !!this.core.sessions.findByTmpId(ctx.tmpId))
+      .then(answer, (e: Error) => this.opts.log.error({ event: 'pickup_error', err: e.message }, 'pickup failed'))
+      .finally(() => secret.fill(0));
   }
 
   private onEnd(tmpId: string): void {

@@ -7,8 +7,9 @@
  * so the file does not keep who wrote to whom after a message has left. Lanes (outbound, inbound)
  * share the file and are counted and bounded separately.
  */
-import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { openPrivateDurableDb } from '../common/private-sqlite';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MixEntry, MixQueue } from './queue';
 
@@ -17,12 +18,7 @@ export class MixStore {
 
   private constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const fresh = !existsSync(file);
-    this.db = new Database(file);
-    if (fresh) chmodSync(file, 0o600);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('secure_delete = ON');
+    this.db = openPrivateDurableDb(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS mix_queue (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       lane TEXT NOT NULL,

@@ -65,7 +65,8 @@ interface SessionMail {
   rx: Reassembler;
   sends: number;
   /** Tickets presented in this session; a PICKUP's slot is its index here. */
-  shown: Ticket[];
+  /** Tickets presented in this session, by PICKUP slot; null once a not-OK answer freed the slot's ticket. */
+  shown: (Ticket | null)[];
 }
 
 /** The app's code and state, made on its first use (apps.ts, registerLazyApp). */
@@ -179,7 +180,7 @@ function buildMail(): App {
     const i = t ? tickets.indexOf(t) : -1;
     if (i < 0) return;
     tickets.splice(i, 1);
-    wipeTicket(t);
+    wipeTicket(t as Ticket);
   }
 
   function forget(c: any, ctx: AppContext): void {
@@ -195,7 +196,7 @@ function buildMail(): App {
     const d = decodeDeliver(r.message);
     let id: AgeIdentity | null = null;
     if (d.source === SRC_LIVE) id = s.reply;
-    else if (d.source < s.shown.length) id = s.shown[d.source].reply;
+    else if (d.source < s.shown.length && s.shown[d.source]) id = (s.shown[d.source] as Ticket).reply;
     if (!id) throw new DecodeError('no_reply_key', 'no reply key for this delivery');
     const t0 = ctx.board.clock.now();
     const plain = ageDecrypt(d.age, [id], MAX_REPLY_BYTES);
@@ -217,6 +218,9 @@ function buildMail(): App {
     else if (st.op === OP_PICKUP) {
       // STATUS follows the DELIVERs of that pickup on the same stream, so nothing more needs the ticket.
       if (st.code === ST_OK && cur) retire(cur, st.msgId[0]);
+      // Not OK (busy, e.g. the MSS could not reach its exchange servers): the box was not emptied, so
+      // the ticket stays, and it may be presented again in this session.
+      else if (cur && st.msgId[0] < cur.shown.length) cur.shown[st.msgId[0]] = null;
       ctx.emit({ ev: 'mail.pickup', slot: st.msgId[0], ok: st.code === ST_OK, count: st.count, text: st.text, tickets: tickets.length });
     }
     else if (st.op === OP_BOX) {

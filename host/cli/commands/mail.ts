@@ -40,6 +40,8 @@ export function addMailOptions(cmd: Command): Command {
 }
 
 export function mailOptionsFromCli(o: Record<string, any>, base: { dataDir: string; log: Logger; mssId: string }): MailCliOptions {
+  // Before anything starts: one share per server, and one share alone would be the entry itself.
+  if (o.exchange && o.exchange.length < 2) throw new Error('--exchange needs at least 2 exchange servers (repeat the option), got ' + o.exchange.length);
   return {
     dataDir: base.dataDir,
     log: base.log,
