@@ -21,6 +21,9 @@ import {
   CH_MAIL_CTRL_UP,
   CH_MAIL_DELIVER,
   CH_MAIL_SEND,
+  DELIVER_RETRY_MS,
+  DELIVER_TRIES,
+  KIND_ACK,
   KIND_BOX,
   MSG_ID_LEN,
   OP_BOX,
@@ -103,6 +106,20 @@ export const DEFAULT_MAIL_OPTIONS = {
   maxDropBoxes: 10000,
 };
 
+interface Unacked {
+  id: string;
+  frags: Uint8Array[];
+  sends: number;
+  due: number;
+}
+
+/** DELIVERs tracked per session (sent or waiting); beyond this the oldest is dropped. */
+const MAX_UNACKED = 16;
+/** Unacknowledged DELIVERs out at once: what the PDA reassembles at a time (firmware mail app, maxPending). */
+const DELIVERS_IN_FLIGHT = 2;
+
+const inFlight = (list: Unacked[]): number => list.filter((u) => u.sends > 0).length;
+
 interface SessionMailState {
   rx: Reassembler;
   sends: number;
@@ -126,11 +143,14 @@ export interface MailStats {
   delivered: number;
   stored: number;
   pickedUp: number;
+  /** DELIVERs the PDA acknowledged, and DELIVERs sent again for want of an ACK (docs/mail.md §3, acknowledged DELIVER). */
+  acked: number;
+  resent: number;
   rejected: Record<string, number>;
 }
 
 export class MailService {
-  readonly stats: MailStats = { sent: 0, mixed: 0, mixDropped: 0, sendFailed: 0, delivered: 0, stored: 0, pickedUp: 0, rejected: {} };
+  readonly stats: MailStats = { sent: 0, mixed: 0, mixDropped: 0, sendFailed: 0, delivered: 0, stored: 0, pickedUp: 0, acked: 0, resent: 0, rejected: {} };
   readonly dropBox: DropBox;
   readonly services: Service[];
   private core: MssCore | null = null;
@@ -140,6 +160,8 @@ export class MailService {
   private held = 0;
   /** Per-session state by TmpId, so a session's partial messages are released when it ends. */
   private readonly live = new Map<string, SessionMailState>();
+  /** DELIVERs sent and not yet acknowledged, per TmpId (bounded; dropped when the session ends). */
+  private readonly unacked = new Map<string, Unacked[]>();
   private sweeper: NodeJS.Timeout | null = null;
   private readonly budget: ByteBudget;
   private mixStore: MixStore | null = null;
@@ -169,7 +191,16 @@ export class MailService {
       },
     };
     this.services = [
-      { channel: CH_MAIL_SEND, onData: (ctx, p) => this.onSend(ctx, p), onEnd: (t) => this.onEnd(t) },
+      {
+        channel: CH_MAIL_SEND,
+        onData: (ctx, p) => this.onSend(ctx, p),
+        onEnd: (t) => this.onEnd(t),
+        // Every tick: resend what the PDA has not acknowledged (docs/mail.md §3, acknowledged DELIVER). Never ends a session.
+        check: (ctx, now) => {
+          this.resend(ctx, now);
+          return undefined;
+        },
+      },
       { channel: CH_MAIL_CTRL_UP, onData: (ctx, p) => this.onControl(ctx, p) },
     ];
   }
@@ -434,6 +465,10 @@ export class MailService {
       this.status(ctx, OP_BOX, zero, ok ? ST_OK : ST_LIMIT, 0, ok ? 'drop box ready' : 'drop box capacity reached');
       return;
     }
+    if (c.kind === KIND_ACK) {
+      this.acknowledged(ctx.tmpId, c.msgId);
+      return;
+    }
     const ref = new Uint8Array(MSG_ID_LEN);
     ref[0] = c.slot;
     if (s.pickups >= this.opts.maxPickupsPerSession) {
@@ -445,7 +480,7 @@ export class MailService {
     const answer = (got: { ages: Uint8Array[]; complete: boolean } | null): void => {
       if (!got) return; // the session ended meanwhile: nothing was taken
       const ages = got.ages;
-      for (const age of ages) this.sendDeliver((p) => ctx.reply(CH_MAIL_DELIVER, p), c.slot, age);
+      for (const age of ages) this.sendDeliver(ctx.tmpId, (p) => ctx.reply(CH_MAIL_DELIVER, p), c.slot, age);
       this.stats.pickedUp += ages.length;
       // Not OK when the exchange round failed: the PDA keeps its ticket and asks again later.
       if (got.complete) this.status(ctx, OP_PICKUP, ref, ST_OK, ages.length, ages.length + ' message(s)');
@@ -466,6 +501,7 @@ export class MailService {
   }
 
   private onEnd(tmpId: string): void {
+    this.unacked.delete(tmpId);
     const s = this.live.get(tmpId);
     if (s) s.rx.clear();
     this.live.delete(tmpId);
@@ -476,11 +512,66 @@ export class MailService {
     return (this.core ? this.core.config.cellSize : 512) - 44;
   }
 
-  private sendDeliver(out: (payload: Uint8Array) => void | boolean, source: number, age: Uint8Array): boolean {
-    const msg = encodeDeliver({ source, age });
-    const frags = fragment(new Uint8Array(randomBytes(MSG_ID_LEN)), msg, this.fragmentRoom());
-    for (const f of frags) if (out(f) === false) return false;
+  /**
+   * DELIVER, kept until the PDA acknowledges it (ACK with the msgId, docs/mail.md §3, acknowledged DELIVER) and resent on
+   * the session's ticks meanwhile: a cell lost on the air costs a resend, not the reply. The same
+   * fragments (same msgId) go again, so the PDA, which remembers completed ids, shows it once. At most
+   * DELIVERS_IN_FLIGHT are unacknowledged at a time (the PDA reassembles two at once); later ones wait
+   * here and go out as ACKs come in. False if the session could not take the first send.
+   */
+  private sendDeliver(tmpId: string, out: (payload: Uint8Array) => void | boolean, source: number, age: Uint8Array): boolean {
+    const msgId = new Uint8Array(randomBytes(MSG_ID_LEN));
+    const frags = fragment(msgId, encodeDeliver({ source, age }), this.fragmentRoom());
+    let list = this.unacked.get(tmpId);
+    if (!list) this.unacked.set(tmpId, (list = []));
+    const u: Unacked = { id: toHex(msgId), frags, sends: 0, due: 0 };
+    if (inFlight(list) < DELIVERS_IN_FLIGHT) {
+      for (const f of frags) if (out(f) === false) return false;
+      u.sends = 1;
+      u.due = Date.now() + DELIVER_RETRY_MS;
+    }
+    if (list.length >= MAX_UNACKED) {
+      list.shift();
+      this.count('deliver_untracked');
+    }
+    list.push(u);
     return true;
+  }
+
+  private acknowledged(tmpId: string, msgId: Uint8Array): void {
+    const list = this.unacked.get(tmpId);
+    const id = toHex(msgId);
+    const i = list ? list.findIndex((u) => u.id === id && u.sends > 0) : -1;
+    if (i < 0) return; // a repeated ACK, or one for a DELIVER given up on
+    list!.splice(i, 1);
+    this.stats.acked++;
+  }
+
+  /** Every tick: resend what is due, give up after DELIVER_TRIES sends, start waiting ones as room frees. */
+  private resend(ctx: ServiceContext, now: number): void {
+    const list = this.unacked.get(ctx.tmpId);
+    if (!list) return;
+    for (let i = 0; i < list.length; i++) {
+      const u = list[i];
+      if (u.sends === 0 || u.due > now) continue;
+      if (u.sends >= DELIVER_TRIES) {
+        list.splice(i--, 1);
+        this.count('deliver_unacked');
+        this.opts.log.warn({ event: 'deliver_unacked', sends: u.sends }, 'a DELIVER was never acknowledged; given up');
+        continue;
+      }
+      for (const f of u.frags) ctx.reply(CH_MAIL_DELIVER, f);
+      u.sends++;
+      u.due = now + DELIVER_RETRY_MS;
+      this.stats.resent++;
+    }
+    for (const u of list) {
+      if (u.sends > 0) continue;
+      if (inFlight(list) >= DELIVERS_IN_FLIGHT) break;
+      for (const f of u.frags) ctx.reply(CH_MAIL_DELIVER, f);
+      u.sends = 1;
+      u.due = now + DELIVER_RETRY_MS;
+    }
   }
 
   /** Inbound router: a live session, or a drop box, for this TmpId? */
@@ -508,7 +599,7 @@ export class MailService {
   private routeNow(tmpId: string, age: Uint8Array): 'delivered' | 'stored' {
     const core = this.core;
     if (core && core.sessions.findByTmpId(tmpId)) {
-      if (this.sendDeliver((p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) {
+      if (this.sendDeliver(tmpId, (p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) {
         this.stats.delivered++;
         return 'delivered';
       }

@@ -262,7 +262,7 @@ describe('the PDA app refuses bad input (real bundle)', () => {
     await endSession(pda);
   });
 
-  it('DELIVER: oversized, unknown-message and undecryptable deliveries are refused; the PDA keeps working', async () => {
+  it('DELIVER: oversized, stray and undecryptable deliveries are refused or set aside; the PDA keeps working', async () => {
     const pda = pdaFor(g.gw, BUNDLE);
     pdas.push(pda);
     const j = await joinSession(pda);
@@ -272,10 +272,11 @@ describe('the PDA app refuses bad input (real bundle)', () => {
     let since = pda.events.length;
     dl(fragment(rnd(8), new Uint8Array(20000).fill(1), 212)[0]);
     expect(await waitErr(since)).toMatchObject({ ev: 'mail.error', code: 'too_large' });
+    // A fragment of a message whose start never came: DELIVER reassembly is resumable (docs/mail.md §4,
+    // the MSS resends from fragment 0), so it is set aside without a word; the next event is the
+    // truncated cell's.
     since = pda.events.length;
     dl(fragment(rnd(8), new Uint8Array(1000).fill(1), 212)[2]);
-    expect(await waitErr(since)).toMatchObject({ ev: 'mail.error', code: 'unknown_message' });
-    since = pda.events.length;
     dl(rnd(6));
     expect(await waitErr(since)).toMatchObject({ ev: 'mail.error', code: 'truncated' });
     // Well-formed, but encrypted to someone else: no reply key of this session opens it.

@@ -38,9 +38,9 @@ import {
   ST_OK,
 } from '../../../shared/src/mail/constants';
 import { deriveBox } from '../../../shared/src/mail/dropbox-keys';
-import { Reassembler, fragment } from '../../../shared/src/mail/fragment';
+import { Reassembler, decodeFragment, fragment } from '../../../shared/src/mail/fragment';
 import { encodeLetter, parseLetter } from '../../../shared/src/mail/letter';
-import { decodeDeliver, decodeStatus, encodeBox, encodePickup, encodeSend, isMailAddress } from '../../../shared/src/mail/payloads';
+import { decodeDeliver, decodeStatus, encodeAck, encodeBox, encodePickup, encodeSend, isMailAddress } from '../../../shared/src/mail/payloads';
 import { registerLazyApp, type App, type AppContext } from '../apps';
 
 export const MAX_BODY_CHARS = 8192;
@@ -65,8 +65,12 @@ interface SessionMail {
   rx: Reassembler;
   sends: number;
   /** Tickets presented in this session; a PICKUP's slot is its index here. */
-  /** Tickets presented in this session, by PICKUP slot; null once a not-OK answer freed the slot's ticket. */
-  shown: (Ticket | null)[];
+  shown: Ticket[];
+  /** By slot: a not-OK answer freed the ticket to be presented again (it stays a ticket). */
+  freed: boolean[];
+  /** By slot: DELIVERs shown, and (after STATUS ok) DELIVERs still owed before the retired ticket is wiped. */
+  got: number[];
+  owed: number[];
 }
 
 /** The app's code and state, made on its first use (apps.ts, registerLazyApp). */
@@ -75,7 +79,7 @@ function buildMail(): App {
   const tickets: Ticket[] = [];
 
   function newSession(): SessionMail {
-    return { reply: null, secret: null, rx: new Reassembler({ maxMessageBytes: MAX_REPLY_BYTES, maxPending: 2 }), sends: 0, shown: [] };
+    return { reply: null, secret: null, rx: new Reassembler({ maxMessageBytes: MAX_REPLY_BYTES, maxPending: 2, resume: true }), sends: 0, shown: [], freed: [], got: [], owed: [] };
   }
 
   function wipeIdentity(id: AgeIdentity | null): void {
@@ -166,7 +170,7 @@ function buildMail(): App {
     // Oldest first (it expires first); a ticket already presented in this session is not sent again.
     let n = 0;
     for (let i = 0; i < tickets.length && n < want; i++) {
-      if (s.shown.indexOf(tickets[i]) >= 0) continue;
+      if (presented(s, tickets[i])) continue;
       s.shown.push(tickets[i]);
       ctx.send(CH_MAIL_CTRL_UP, encodePickup(s.shown.length - 1, tickets[i].secret));
       n++;
@@ -174,13 +178,25 @@ function buildMail(): App {
     ctx.emit({ ev: 'mail.pickup_requested', boxes: n, tickets: tickets.length });
   }
 
-  /** The pickup of slot `slot` succeeded: the box was emptied; the ticket is not presented again. */
-  function retire(s: SessionMail, slot: number): void {
+  /** Presented in this session and not freed again by a not-OK answer. */
+  function presented(s: SessionMail, t: Ticket): boolean {
+    for (let j = 0; j < s.shown.length; j++) if (s.shown[j] === t && !s.freed[j]) return true;
+    return false;
+  }
+
+  /**
+   * The pickup of slot `slot` succeeded: the box was emptied, the ticket is not presented again. Its
+   * reply key is wiped once the `count` DELIVERs of that pickup are shown — resends of lost ones may
+   * still be on their way (docs/mail.md §3, acknowledged DELIVER) — or when the session ends.
+   */
+  function retire(s: SessionMail, slot: number, count: number): void {
     const t = s.shown[slot];
     const i = t ? tickets.indexOf(t) : -1;
     if (i < 0) return;
     tickets.splice(i, 1);
-    wipeTicket(t as Ticket);
+    const left = count - (s.got[slot] || 0);
+    if (left > 0) s.owed[slot] = left;
+    else wipeTicket(t);
   }
 
   function forget(c: any, ctx: AppContext): void {
@@ -191,12 +207,21 @@ function buildMail(): App {
   }
 
   function onDeliver(s: SessionMail, payload: Uint8Array, ctx: AppContext): void {
+    // docs/mail.md §3, acknowledged DELIVER: the MSS resends a DELIVER, all its fragments, until it is acknowledged. A resend
+    // of one already shown (its ACK was lost) is acknowledged again and shown nothing twice.
+    const f = decodeFragment(payload);
+    if (s.rx.seen(f.msgId)) {
+      if (f.index === 0) ctx.send(CH_MAIL_CTRL_UP, encodeAck(f.msgId));
+      return;
+    }
+    // Resumable reassembly: a fragment lost on the air is filled in by the resend.
     const r = s.rx.add(payload, ctx.board.clock.now());
     if (!r.done) return;
+    ctx.send(CH_MAIL_CTRL_UP, encodeAck(r.msgId));
     const d = decodeDeliver(r.message);
     let id: AgeIdentity | null = null;
     if (d.source === SRC_LIVE) id = s.reply;
-    else if (d.source < s.shown.length && s.shown[d.source]) id = (s.shown[d.source] as Ticket).reply;
+    else if (d.source < s.shown.length) id = s.shown[d.source].reply;
     if (!id) throw new DecodeError('no_reply_key', 'no reply key for this delivery');
     const t0 = ctx.board.clock.now();
     const plain = ageDecrypt(d.age, [id], MAX_REPLY_BYTES);
@@ -210,6 +235,14 @@ function buildMail(): App {
       body: letter.body,
       ms: ctx.board.clock.now() - t0,
     });
+    if (d.source !== SRC_LIVE) {
+      const slot = d.source;
+      s.got[slot] = (s.got[slot] || 0) + 1;
+      if (s.owed[slot] > 0) {
+        s.owed[slot]--;
+        if (s.owed[slot] === 0) wipeTicket(s.shown[slot]);
+      }
+    }
   }
 
   function onStatus(payload: Uint8Array, ctx: AppContext): void {
@@ -217,10 +250,10 @@ function buildMail(): App {
     if (st.op === OP_SEND) ctx.emit({ ev: 'mail.sent', msgId: toHex(st.msgId), ok: st.code === ST_OK, code: st.code, text: st.text });
     else if (st.op === OP_PICKUP) {
       // STATUS follows the DELIVERs of that pickup on the same stream, so nothing more needs the ticket.
-      if (st.code === ST_OK && cur) retire(cur, st.msgId[0]);
+      if (st.code === ST_OK && cur) retire(cur, st.msgId[0], st.count);
       // Not OK (busy, e.g. the MSS could not reach its exchange servers): the box was not emptied, so
       // the ticket stays, and it may be presented again in this session.
-      else if (cur && st.msgId[0] < cur.shown.length) cur.shown[st.msgId[0]] = null;
+      else if (cur && st.msgId[0] < cur.shown.length) cur.freed[st.msgId[0]] = true;
       ctx.emit({ ev: 'mail.pickup', slot: st.msgId[0], ok: st.code === ST_OK, count: st.count, text: st.text, tickets: tickets.length });
     }
     else if (st.op === OP_BOX) {
@@ -256,7 +289,12 @@ function buildMail(): App {
       const s = cur;
       cur = null;
       s.rx.clear();
+      // Retired tickets whose DELIVERs never all came: nothing more will come for them.
+      for (let j = 0; j < s.shown.length; j++) if (s.owed[j] > 0) wipeTicket(s.shown[j]);
       s.shown = [];
+      s.freed = [];
+      s.got = [];
+      s.owed = [];
       if (s.secret && s.reply) {
         // The only thing that outlives the session (RAM only): what a later session needs for §6.2 pickup.
         tickets.push({ secret: s.secret, reply: s.reply, createdAt: ctx.board.clock.now() });

@@ -17,6 +17,8 @@ export const KIND_SEND = 0x01;
 export const KIND_DELIVER = 0x02;
 export const KIND_BOX = 0x10;
 export const KIND_PICKUP = 0x11;
+/** PDA -> MSS: a DELIVER was reassembled (its msgId); the MSS stops resending it (docs/mail.md §3, acknowledged DELIVER). */
+export const KIND_ACK = 0x12;
 export const KIND_STATUS = 0x20;
 
 /** STATUS operations. */
@@ -33,6 +35,14 @@ export const ST_TOO_LARGE = 3;
 export const ST_BUSY = 4;
 export const ST_SMTP_FAILED = 5;
 export const ST_LIMIT = 6;
+
+/**
+ * The MSS resends an unacknowledged DELIVER every DELIVER_RETRY_MS, DELIVER_TRIES sends in all: the
+ * last goes out 18 s after the first, inside the PDA's REASSEMBLY_TIMEOUT_MS, so a resend always
+ * continues the partial message the PDA holds (docs/mail.md §3, acknowledged DELIVER).
+ */
+export const DELIVER_RETRY_MS = 2000;
+export const DELIVER_TRIES = 10;
 
 /** DELIVER sources. */
 export const SRC_LIVE = 0xff;

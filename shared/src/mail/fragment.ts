@@ -73,6 +73,12 @@ export interface ReassemblerLimits {
   timeoutMs: number;
   /** How many completed message ids are remembered for replay detection. */
   rememberIds: number;
+  /**
+   * For a sender that resends whole messages until acknowledged (DELIVER, docs/mail.md §3, acknowledged DELIVER): fragments
+   * out of order are ignored instead of ending the message, so each resend continues where the last
+   * one was cut. Off for SEND, whose sender does not resend.
+   */
+  resume: boolean;
 }
 
 export const DEFAULT_REASSEMBLER_LIMITS: ReassemblerLimits = {
@@ -80,6 +86,7 @@ export const DEFAULT_REASSEMBLER_LIMITS: ReassemblerLimits = {
   maxPending: 2,
   timeoutMs: REASSEMBLY_TIMEOUT_MS,
   rememberIds: 32,
+  resume: false,
 };
 
 /** Optional shared memory budget (the MSS bounds the sum over all sessions). */
@@ -104,6 +111,7 @@ export class Reassembler {
       maxPending: l.maxPending || d.maxPending,
       timeoutMs: l.timeoutMs || d.timeoutMs,
       rememberIds: l.rememberIds || d.rememberIds,
+      resume: l.resume === true,
     };
     this.budget = budget || null;
   }
@@ -152,6 +160,8 @@ export class Reassembler {
     if (this.seen(f.msgId)) throw new DecodeError('replayed_message', 'message id already completed');
     let i = this.find(f.msgId);
     if (i < 0) {
+      // Resumable: the start of this message was lost; the sender's resend brings it (docs/mail.md §3, acknowledged DELIVER).
+      if (f.index !== 0 && this.limits.resume) return { done: false };
       if (f.index !== 0) throw new DecodeError('unknown_message', 'fragment ' + f.index + ' of a message not in progress');
       if (f.totalLen > this.limits.maxMessageBytes) throw new DecodeError('too_large', 'message of ' + f.totalLen + ' bytes (max ' + this.limits.maxMessageBytes + ')');
       if (this.pending.length >= this.limits.maxPending) throw new DecodeError('too_many_pending', 'too many messages in flight');
@@ -165,6 +175,9 @@ export class Reassembler {
       throw new DecodeError('bad_fragment', 'count or length changed');
     }
     if (f.index !== p.next) {
+      // Resumable: a fragment we already have (a resend) or one past a lost one; keep what we have and
+      // take the next one in order when the resend brings it.
+      if (this.limits.resume) return { done: false };
       this.drop(i);
       throw new DecodeError('out_of_order', 'expected fragment ' + p.next + ', got ' + f.index);
     }

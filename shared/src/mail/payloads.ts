@@ -14,6 +14,7 @@ import {
   BOX_KEY_LEN,
   KIND_BOX,
   KIND_DELIVER,
+  KIND_ACK,
   KIND_PICKUP,
   KIND_SEND,
   KIND_STATUS,
@@ -111,7 +112,8 @@ export function decodeDeliver(b: Uint8Array): DeliverMsg {
 
 export type Control =
   | { kind: 0x10; boxId: Uint8Array; boxKey: Uint8Array }
-  | { kind: 0x11; slot: number; secret: Uint8Array };
+  | { kind: 0x11; slot: number; secret: Uint8Array }
+  | { kind: 0x12; msgId: Uint8Array };
 
 export function encodeBox(boxId: Uint8Array, boxKey: Uint8Array): Uint8Array {
   return new Writer().u8(KIND_BOX).bytes(boxId).bytes(boxKey).finish();
@@ -122,12 +124,19 @@ export function encodePickup(slot: number, secret: Uint8Array): Uint8Array {
   return new Writer().u8(KIND_PICKUP).u8(slot).bytes(secret).finish();
 }
 
+/** ACK of a reassembled DELIVER: KIND_ACK | msgId[8]. */
+export function encodeAck(msgId: Uint8Array): Uint8Array {
+  if (msgId.length !== MSG_ID_LEN) throw new Error('message id must be ' + MSG_ID_LEN + ' bytes');
+  return new Writer().u8(KIND_ACK).bytes(msgId).finish();
+}
+
 export function decodeControl(b: Uint8Array): Control {
   const r = new Reader(b);
   const kind = r.u8();
   let c: Control;
   if (kind === KIND_BOX) c = { kind: KIND_BOX, boxId: r.bytes(BOX_ID_LEN), boxKey: r.bytes(BOX_KEY_LEN) };
   else if (kind === KIND_PICKUP) c = { kind: KIND_PICKUP, slot: r.u8(), secret: r.bytes(PICKUP_SECRET_LEN) };
+  else if (kind === KIND_ACK) c = { kind: KIND_ACK, msgId: r.bytes(MSG_ID_LEN) };
   else throw new DecodeError('bad_kind', 'unknown mail control ' + kind);
   r.end();
   return c;
