@@ -4,6 +4,7 @@
  * DATA echo -> mail to Alice and her reply, drop box across two sessions (steps 5-7, §6.2) -> BYE -> wipe
  * (step 8).
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatMac } from '../../shared/src/tmpmac';
 import { isLocallyAdministered, isUnicast, parseMac } from '../../shared/src/tmpmac';
@@ -18,6 +19,7 @@ import { BoardLink } from '../board/link';
 import { openEmu } from '../board/transports/emu';
 import { loadWalletToBoard } from '../wallet/board-load';
 import { runMailDemoStep } from './mail-step';
+import { startDemoExchanges, type DemoExchanges } from './exchanges';
 
 export interface DemoResult {
   ok: boolean;
@@ -44,24 +46,40 @@ export interface DemoResult {
   replyReceived: boolean;
   dropBox: boolean;
   fromAddress: string;
+  /**
+   * With `--exchanges N` (docs/exchange.md): the exchange servers run, how many of them held a share of
+   * the drop-box reply (the MSS kept none), the pickup round's requests, and those that carried no share.
+   */
+  exchangeServers?: number;
+  dropBoxShares?: number;
+  pickupRequests?: number;
+  coverRequests?: number;
   error?: string;
 }
 
 const PRICE = { perMinute: 1, unit: 'sat', minSeconds: 60, graceSec: 30 };
 
-export async function runDemo(opts: { onStep?: (step: string, detail: string) => void; log?: Logger } = {}): Promise<DemoResult> {
+export async function runDemo(opts: { onStep?: (step: string, detail: string) => void; log?: Logger; exchanges?: number } = {}): Promise<DemoResult> {
   const step = opts.onStep || (() => undefined);
   const { outFile } = await ensureFirmware();
   // The MSS keys and Bob's wallet: removed in the finally below, or at exit / on Ctrl-C (host/common/temp-dir.ts).
   const dataDir = makeTempDir('hood-demo-');
+  let exchanges: DemoExchanges | null = null;
+  try {
+    if (opts.exchanges !== undefined) exchanges = await startDemoExchanges(opts.exchanges, join(dataDir, 'exchanges'), 'demo-mss');
+  } catch (e) {
+    removeTempDir(dataDir);
+    throw e;
+  }
   const mss = await startMss({
     dataDir,
     log: opts.log || silentLogger(),
     listen: { host: '127.0.0.1', port: 0 },
     payment: { price: PRICE, bankListen: { host: '127.0.0.1', port: 0 }, account: 'doug' },
     // The demo walks one session through in seconds, so no mix delay (docs/anonymity.md); `hood mss` mixes.
-    mail: { smtpListen: '127.0.0.1:0', mixMeanDelaySec: 0 },
+    mail: { smtpListen: '127.0.0.1:0', mixMeanDelaySec: 0, ...(exchanges ? { exchange: exchanges.specs } : {}) },
   });
+  if (exchanges) step('exchange', `${exchanges.specs.length} exchange servers up; the drop box is split over them`);
   const gw = mss.gw;
   const bankUrl = mss.payment!.bankUrl;
   step('mss', `gateway "${gw.mssId}" up: embedded broker ${gw.brokerUrl}, bank ${bankUrl}, ${PRICE.perMinute} ${PRICE.unit}/min`);
@@ -137,7 +155,28 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     const echo = await pda.waitFor('data', 10_000, since);
     result.echo = echo.payload === '68656c6c6f20646f7567';
 
-    const m = await runMailDemoStep(gw, pda, mss.mail!, { onStep: step, paid: result.paid });
+    const ex = exchanges;
+    const m = await runMailDemoStep(gw, pda, mss.mail!, {
+      onStep: step,
+      paid: result.paid,
+      // With exchange servers: wait until every server holds its share and the MSS dropped its copy.
+      afterDropBoxReply: ex
+        ? async () => {
+            const boxes = join(dataDir, 'mail', 'dropbox');
+            const localEntries = () => (existsSync(boxes) ? readdirSync(boxes).flatMap((b) => readdirSync(join(boxes, b))).length : 0);
+            for (let i = 0; i < 200 && (localEntries() > 0 || ex.held().some((h) => h === 0)); i++) await new Promise((r) => setTimeout(r, 50));
+            result.exchangeServers = ex.specs.length;
+            result.dropBoxShares = localEntries() === 0 ? ex.held().filter((h) => h > 0).length : 0;
+            step('split', `the reply is split over ${result.dropBoxShares} exchange servers; the MSS keeps none of it`);
+          }
+        : undefined,
+    });
+    if (ex) {
+      const r = mss.mail!.dropBox.roundStats();
+      result.pickupRequests = r ? r.requests : 0;
+      result.coverRequests = r ? r.coverRequests : 0;
+      step('round', `pickup round: ${result.pickupRequests} requests, ${result.coverRequests} of them cover (no share)`);
+    }
     result.sent = m.sent;
     result.aliceRead = m.aliceRead;
     result.replyReceived = m.replyReceived;
@@ -158,6 +197,7 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     result.burnedInMacSeen = pda.burnedInMacSeen();
     await link.close();
     await mss.stop();
+    if (exchanges) await exchanges.close();
     removeTempDir(dataDir);
   }
   result.ok =
@@ -171,6 +211,7 @@ export async function runDemo(opts: { onStep?: (step: string, detail: string) =>
     result.paid &&
     result.sent &&
     result.replyReceived &&
-    result.dropBox;
+    result.dropBox &&
+    (!exchanges || (result.dropBoxShares === exchanges.specs.length && (result.pickupRequests ?? 0) > 0));
   return result;
 }

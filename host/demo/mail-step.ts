@@ -45,7 +45,14 @@ export async function runMailDemoStep(
   gw: MssGateway,
   pda: EmuPda,
   mail: MailService,
-  opts: { onStep?: (step: string, detail: string) => void; dropBox?: boolean; timeoutMs?: number; paid?: boolean } = {},
+  opts: {
+    onStep?: (step: string, detail: string) => void;
+    dropBox?: boolean;
+    timeoutMs?: number;
+    paid?: boolean;
+    /** Runs after the drop-box reply was accepted, before the PDA's next session (e.g. to see where it is kept). */
+    afterDropBoxReply?: () => Promise<void>;
+  } = {},
 ): Promise<MailDemoResult> {
   const step = opts.onStep || (() => undefined);
   const timeout = opts.timeoutMs ?? 20_000;
@@ -82,6 +89,7 @@ export async function runMailDemoStep(
       await endSession(pda);
       await sendReply({ from: ALICE, to: opened.replyTo, replyRecipient: opened.replyRecipient, subject: 'later', body: 'Are you there? -- A' }, inbound);
       step('dropbox', 'session ended; a second reply from Alice is kept, sealed, in the drop box');
+      if (opts.afterDropBoxReply) await opts.afterDropBoxReply();
       const joinedAt = pda.events.length;
       await joinSession(pda);
       // Where sessions are paid, the MSS serves mail only once the session's payment went through.

@@ -20,7 +20,15 @@ const MAX_RETRY_MS = 5 * 60_000;
 /** Refusals that asking again cannot change. */
 const PERMANENT: string[] = ['config', 'conflict', 'malformed', 'too_large'];
 
+/** Pickup rounds run, requests sent, and those that carried no share (cover, ACS §3.2). */
+export interface RoundStats {
+  rounds: number;
+  requests: number;
+  coverRequests: number;
+}
+
 export class ExchangeBackend implements DropBoxBackend {
+  readonly rounds: RoundStats = { rounds: 0, requests: 0, coverRequests: 0 };
   private pending = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
@@ -102,14 +110,20 @@ export class ExchangeBackend implements DropBoxBackend {
     const answers = await Promise.all(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.pickup(b, ps[j])))));
     const entries: Uint8Array[] = [];
     for (let bi = 0; bi < BUCKETS.length; bi++) {
+      let hit = false;
       for (let slot = 0; slot < MAX_SLOTS; slot++) {
         try {
           entries.push(combineShares(answers.map((a) => a[bi][slot])));
+          hit = true;
         } catch {
           // a miss: k random records do not form a padded entry
         }
       }
+      // A bucket with no entry: its k requests were cover, indistinguishable in shape from the others.
+      if (!hit) this.rounds.coverRequests += clients.length;
     }
+    this.rounds.rounds++;
+    this.rounds.requests += clients.length * BUCKETS.length;
     const release = async (): Promise<void> => {
       const rs = await Promise.allSettled(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.release(b, ps[j])))));
       const bad = rs.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;

@@ -78,6 +78,12 @@ export class DropBox {
     return this.backend !== null;
   }
 
+  /** The exchange backend's pickup-round counters, if there is one (docs/exchange.md §6). */
+  roundStats(): { rounds: number; requests: number; coverRequests: number } | null {
+    const b = this.backend as { rounds?: { rounds: number; requests: number; coverRequests: number } } | null;
+    return b && b.rounds ? { ...b.rounds } : null;
+  }
+
   get registrations(): number {
     return this.regs.size;
   }

@@ -3,12 +3,17 @@ import type { Command } from 'commander';
 import { runAbuseDemo } from '../../demo/abuse';
 import { runDemo } from '../../demo/demo';
 import { jsonOption, printResult, type JsonFlag } from '../output';
+import { parseIntOption } from '../options';
+import { MAX_SHARES, MIN_SHARES } from '../../../shared/src/exchange/shares';
 
 export function registerDemoCommand(program: Command): void {
   jsonOption(program.command('demo'))
     .description('one anonymous session in-process: gateway, broker, bank, mail and an emulated PDA — beacon, join, TmpId, pay, mail to Alice and her reply, drop box, BYE, wipe')
     .option('--abuse', 'Extended Nymble instead: two MSSs, a complained-about PDA blocked at both before it presents a ticket, another PDA unaffected (docs/nymble.md)')
-    .action(async (o: JsonFlag & { abuse?: boolean }) => {
+    .option('--exchanges <n>', 'split the drop box over n exchange servers (2..16) run in-process; adds dropBoxShares, pickupRequests, coverRequests (docs/exchange.md)', parseIntOption)
+    .action(async (o: JsonFlag & { abuse?: boolean; exchanges?: number }) => {
+      if (o.abuse && o.exchanges !== undefined) throw new Error('--abuse and --exchanges are separate demos');
+      if (o.exchanges !== undefined && !(o.exchanges >= MIN_SHARES && o.exchanges <= MAX_SHARES)) throw new Error('--exchanges must be ' + MIN_SHARES + '..' + MAX_SHARES);
       if (o.abuse) {
         const a = await runAbuseDemo();
         printResult(o, a, (x) => (x.ok ? 'ok: ' : 'FAILED: ') + JSON.stringify(x.nymble));
@@ -17,6 +22,7 @@ export function registerDemoCommand(program: Command): void {
       }
       const t0 = Date.now();
       const r = await runDemo({
+        exchanges: o.exchanges,
         onStep: o.json ? undefined : (s, d) => process.stdout.write(`${String(Date.now() - t0).padStart(6)} ms  ${s.padEnd(7)} ${d}\n`),
       });
       printResult(o, r, (x) =>
