@@ -522,14 +522,15 @@ export class MailService {
   private sendDeliver(tmpId: string, out: (payload: Uint8Array) => void | boolean, source: number, age: Uint8Array): boolean {
     const msgId = new Uint8Array(randomBytes(MSG_ID_LEN));
     const frags = fragment(msgId, encodeDeliver({ source, age }), this.fragmentRoom());
-    let list = this.unacked.get(tmpId);
-    if (!list) this.unacked.set(tmpId, (list = []));
+    const list = this.unacked.get(tmpId) || [];
     const u: Unacked = { id: toHex(msgId), frags, sends: 0, due: 0 };
     if (inFlight(list) < DELIVERS_IN_FLIGHT) {
+      // The session may be gone: then nothing is kept for its TmpId.
       for (const f of frags) if (out(f) === false) return false;
       u.sends = 1;
       u.due = Date.now() + DELIVER_RETRY_MS;
     }
+    this.unacked.set(tmpId, list);
     if (list.length >= MAX_UNACKED) {
       list.shift();
       this.count('deliver_untracked');
