@@ -14,7 +14,7 @@ import { MixStore } from '../../host/mix/mix-store';
 import { testDir } from '../helpers/temp-dir';
 
 describe('MixStore', () => {
-  it('is WAL + synchronous FULL + secure_delete, mode 0600, lanes counted apart, bound kept across a reopen', () => {
+  it('is WAL + synchronous FULL + secure_delete, mode 0600, lanes counted apart, bound kept across a reopen', async () => {
     const dir = testDir('hood-mix-store-');
     const file = join(dir, 'mail', 'mix.sqlite');
     const s = MixStore.open(file);
@@ -49,6 +49,9 @@ describe('MixStore', () => {
     expect(() => mix.accept(new Uint8Array([5]))).toThrow(MixFullError);
     out2.remove(id);
     expect(out2.size).toBe(1);
+    // The accepted message armed the mix's timer: stop the mix before its store closes, or the timer
+    // fires later (an Exp(100 s) draw may be short) against a closed database.
+    await mix.stop();
     s2.close();
   });
 
