@@ -51,6 +51,8 @@ export interface DropBoxBackend {
    * nothing was deleted anywhere).
    */
   collect(boxKey: Uint8Array): Promise<{ entries: Uint8Array[]; release(): Promise<void> }>;
+  /** Pickup rounds run, requests sent, and those that carried no share. */
+  readonly rounds: { rounds: number; requests: number; coverRequests: number };
   close(): void;
 }
 
@@ -80,8 +82,7 @@ export class DropBox {
 
   /** The exchange backend's pickup-round counters, if there is one (docs/exchange.md §6). */
   roundStats(): { rounds: number; requests: number; coverRequests: number } | null {
-    const b = this.backend as { rounds?: { rounds: number; requests: number; coverRequests: number } } | null;
-    return b && b.rounds ? { ...b.rounds } : null;
+    return this.backend ? { ...this.backend.rounds } : null;
   }
 
   get registrations(): number {
