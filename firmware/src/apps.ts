@@ -64,6 +64,8 @@ export interface App {
   onData?(channel: number, payload: Uint8Array, ctx: AppContext): void;
   /** The MSS accepted a JOIN: a session with a TmpId is up. */
   onJoined?(ctx: AppContext): void;
+  /** The session went on under the same TmpId at another MSS or after a restart (docs/handoff.md); state stays. */
+  onResumed?(ctx: AppContext): void;
   /** The session ended and its keys are erased; erase this app's session state too. */
   onWiped?(ctx: AppContext): void;
 }

@@ -6,7 +6,7 @@
  */
 import { fromHex, toHex } from '../../shared/src/bytes';
 import type { Board } from './board';
-import { loadConfig, pinKey, saveConfig, setCover, type PdaConfig } from './config';
+import { loadConfig, pinFederation, pinKey, saveConfig, setCover, type PdaConfig } from './config';
 import { consoleEvents, type EventSink } from './events';
 import { PdaSession, type SessionHooks } from './session';
 import { homeIdentity, homeLinkClass, type HomeIdentity, type HomeLink } from './home';
@@ -119,6 +119,12 @@ const hooks: SessionHooks = {
       if (a.onJoined) a.onJoined(ctx);
     });
   },
+  onResumed: function () {
+    const ctx = appContext();
+    eachBuiltApp(function (a) {
+      if (a.onResumed) a.onResumed(ctx);
+    });
+  },
   onWiped: function () {
     const ctx = appContext();
     eachBuiltApp(function (a) {
@@ -160,6 +166,19 @@ function run(c: any): void {
       saveConfig(board.storage, cfg);
       fw.emit({ ev: 'unpinned', mssId: c.mssId });
       return;
+    case 'pin_federation':
+      // A federation key vouches for every member MSS (docs/protocol.md §2.3, docs/federation.md).
+      if (!isLowerHex(c.key, 64)) throw new Error('key must be 64 hex digits');
+      pinFederation(cfg, c.name, fromHex(c.key));
+      saveConfig(board.storage, cfg);
+      fw.emit({ ev: 'pinned_federation', name: c.name });
+      return;
+    case 'unpin_federation':
+      if (typeof c.name !== 'string') throw new Error('name');
+      delete cfg.fedPins[c.name];
+      saveConfig(board.storage, cfg);
+      fw.emit({ ev: 'unpinned_federation', name: c.name });
+      return;
     case 'mode':
       return setMode(c.mode);
     case 'start': {
@@ -181,6 +200,17 @@ function run(c: any): void {
       fw.session.start();
       return;
     }
+    case 'handoff':
+      // Paper §6.3: take this session (TmpId, paid time, apps' state) to MSS `mssId` under a fresh TmpMAC.
+      if (!fw.session) throw new Error('no session');
+      if (typeof c.mssId !== 'string' || !isValidMssId(c.mssId)) throw new Error('mssId');
+      // Another MSS may sit behind another access point and broker (its address, for this session only).
+      if (c.brokerHost !== undefined || c.brokerPort !== undefined) {
+        if (typeof c.brokerHost !== 'string' || c.brokerHost.length === 0 || c.brokerHost.length > 253) throw new Error('brokerHost');
+        if (typeof c.brokerPort !== 'number' || !(c.brokerPort > 0 && c.brokerPort < 65536) || c.brokerPort % 1 !== 0) throw new Error('brokerPort');
+        fw.session.handoff(c.mssId, { host: c.brokerHost, port: c.brokerPort });
+      } else fw.session.handoff(c.mssId);
+      return;
     case 'send': {
       if (!fw.session) throw new Error('no session');
       if (typeof c.channel !== 'number' || c.channel < 0 || c.channel > 255 || c.channel % 1 !== 0) throw new Error('channel');
@@ -206,6 +236,7 @@ function run(c: any): void {
         brokerPort: cfg.brokerPort,
         mssId: cfg.mssId,
         pins: Object.keys(cfg.pins),
+        fedPins: Object.keys(cfg.fedPins),
       });
       return;
     default: {

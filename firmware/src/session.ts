@@ -8,6 +8,10 @@
  *                                                                           beacon): new TmpMAC
  *   end, BYE or failure in any of these -> closing -> wiped (start again: wiped --start--> starting)
  *
+ *   in_session --handoff / link lost / MSS restarted, with a ticket--> moving --> starting --> … --> joining
+ *   (RESUME with the ticket) --ACCEPT, same TmpId--> in_session. Paper §6.3: the TmpId, the apps' state and the
+ *   paid time go on; TmpMAC, client id, K_BD and keys are new, so the air shows no identifier in common.
+ *
  * The radio and broker connection come and go through ONE seam (link.ts): the session holds the radio
  * (RadioOwner) from `start` until it is wiped, so the home link cannot load the burned-in address in
  * between, and callbacks of a link the session has ended do nothing.
@@ -24,6 +28,7 @@ import { beaconExtension, checkPin, decodeBeacon, verifyBeaconSignature, type Be
 import { DIR_DOWN, DIR_UP, decodeCellHeader, openSession, sealJoin, sealSession, sessionCapacity } from '../../shared/src/protocol/cells';
 import {
   BYE_NORMAL,
+  BYE_SHUTDOWN,
   CHANNEL_ECHO,
   JOIN_NONCE_LEN,
   KBD_LEN,
@@ -36,11 +41,15 @@ import {
   MSG_REKEY,
   MSG_REKEYED,
   MSG_RENEW,
+  MSG_RESUME,
+  CHANNEL_TICKET,
   REFUSE_STALE_BEACON,
   REFUSE_TEXTS,
   REFUSE_TMPMAC_IN_USE,
+  REFUSE_TICKET,
 } from '../../shared/src/protocol/constants';
-import { maxDataPayload, type Message } from '../../shared/src/protocol/messages';
+import { maxDataPayload, type Message, type TicketRef } from '../../shared/src/protocol/messages';
+import { TICKET_ISSUED, decodeTicketPayload, encodeTicketRequest } from '../../shared/src/protocol/ticket';
 import { openRefuse } from '../../shared/src/protocol/refuse';
 import { ReplayWindow } from '../../shared/src/protocol/replay-window';
 import { deriveSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
@@ -48,6 +57,7 @@ import { ANY_BEACON_TOPIC, beaconTopic, downTopic, mssIdFromBeaconTopic, upTopic
 import { formatMac, newTmpMac } from '../../shared/src/tmpmac';
 import type { Board } from './board';
 import { hasPins, pinBytes, type PdaConfig } from './config';
+import { federationOf } from './federation-pin';
 import type { EventSink } from './events';
 import { joinKeys } from './precompute';
 import { x25519Base } from '../../shared/src/crypto/x25519';
@@ -59,19 +69,22 @@ export interface SessionHooks {
   /** Return true if an app consumed the DATA; otherwise it is reported as a `data` event. */
   onData(channel: number, payload: Uint8Array): boolean;
   onJoined(): void;
+  /** The session went on at another MSS, or at the same one after a restart (same TmpId; apps keep their state). */
+  onResumed?(): void;
   onWiped(): void;
 }
 import type { MqttClient } from './mqtt/client';
 
-export type State = 'off' | 'starting' | 'listening' | 'joining' | 'in_session' | 'closing' | 'wiped';
+export type State = 'off' | 'starting' | 'listening' | 'joining' | 'in_session' | 'moving' | 'closing' | 'wiped';
 
 /** The only transitions the machine makes; anything else is a bug and is refused. */
 const TRANSITIONS: { [from: string]: State[] } = {
   off: ['starting'],
   starting: ['listening', 'closing', 'wiped'],
-  listening: ['joining', 'closing', 'wiped'],
+  listening: ['joining', 'starting', 'closing', 'wiped'],
   joining: ['starting', 'listening', 'in_session', 'closing', 'wiped'],
-  in_session: ['closing', 'wiped'],
+  in_session: ['moving', 'closing', 'wiped'],
+  moving: ['starting', 'closing', 'wiped'],
   closing: ['wiped'],
   wiped: ['starting'],
 };
@@ -83,6 +96,18 @@ export interface SessionLimits {
 }
 
 const DEFAULT_LIMITS: SessionLimits = { maxAttempts: 4, joinTimeoutMs: 15000, byeTimeoutMs: 3000 };
+/** Attempts to come back with a ticket (a restarting MSS or broker may take a while), and the longest pause between them. */
+const RESUME_ATTEMPTS = 12;
+const RESUME_MAX_PAUSE_MS = 8000;
+/** How long the PDA waits for the ticket it asked for before a hand-off. */
+const TICKET_WAIT_MS = 4000;
+const TICKET_TRIES = 3;
+
+interface HeldTicket {
+  ref: TicketRef;
+  /** Board clock (ms) after which the issuer refuses it. */
+  expiresAt: number;
+}
 
 interface Keyset {
   kbd: Uint8Array;
@@ -116,6 +141,8 @@ export class PdaSession {
   private tmpIdBytes: Uint8Array | null = null;
   private beacon: Beacon | null = null;
   private verifiedSigned: Uint8Array | null = null;
+  /** The pinned federation that vouched for `verifiedSigned`'s MSS ('' if it was pinned itself or none did). */
+  private verifiedFederation = '';
   private cur: Keyset | null = null;
   private pending: Keyset | null = null;
   private upSeq = 0;
@@ -123,6 +150,16 @@ export class PdaSession {
   private idleTimeoutSec = 0;
   /** The Poisson clock every uplink cell of the session leaves on, when cover is configured (cover.ts). */
   private cover: CoverClock | null = null;
+  /** The latest session ticket from the MSS (docs/handoff.md); its buffers are secrets of the session. */
+  private ticket: HeldTicket | null = null;
+  /** While moving: the ticket presented in the RESUME, and the MSS to resume at. */
+  private resumeWith: HeldTicket | null = null;
+  private target = '';
+  /** A hand-off asked for: the MSS to move to once the fresh ticket arrives, and its broker if not ours. */
+  private handoffTo = '';
+  private handoffBroker: { host: string; port: number } | null = null;
+  /** The broker this session uses when not the configured one (after a hand-off to an MSS on another network). */
+  private broker: { host: string; port: number } | null = null;
 
   constructor(board: Board, cfg: PdaConfig, emit: EventSink, limits?: Partial<SessionLimits>, hooks?: SessionHooks) {
     this.hooks = hooks || null;
@@ -176,37 +213,74 @@ export class PdaSession {
     if (this.state === 'closing' || this.state === 'wiped' || this.state === 'off') return;
     if (this.state !== 'starting') this.go('starting');
     this.attempt++;
-    if (this.attempt > this.limits.maxAttempts) return this.fail('join failed after ' + this.limits.maxAttempts + ' attempts');
+    if (this.attempt > this.maxAttempts()) return this.fail('join failed after ' + this.maxAttempts() + ' attempts');
+    if (this.resumeWith && this.resumeWith.expiresAt <= this.board.clock.now()) return this.fail('session ticket expired before the session could go on');
     const self = this;
     const mac = this.secret(newTmpMac(this.board.random));
     this.tmpMac = mac;
     const clientId = 'c' + toHex(this.board.random(9));
     const Link = radioLinkClass();
-    const l = new Link(this.board, this.cfg, { mac: mac, hostname: 'h' + toHex(this.board.random(6)), clientId: clientId, maxPacket: 8192, scrubMac: true }, {
+    const b = this.broker;
+    const linkCfg: PdaConfig = b ? { brokerHost: b.host, brokerPort: b.port, mssId: this.cfg.mssId, pins: this.cfg.pins, fedPins: this.cfg.fedPins, cover: this.cfg.cover } : this.cfg;
+    const l = new Link(this.board, linkCfg, { mac: mac, hostname: 'h' + toHex(this.board.random(6)), clientId: clientId, maxPacket: 8192, scrubMac: true }, {
       onUp: function (m) {
         if (self.link !== l || self.state !== 'starting') return;
         self.mqtt = m;
         self.emit({ ev: 'connected', tmpMac: formatMac(mac), clientId: clientId, attempt: self.attempt });
         self.go('listening');
-        const t = self.cfg.mssId ? beaconTopic(self.cfg.mssId) : ANY_BEACON_TOPIC;
+        const want = self.target || self.cfg.mssId;
+        const t = want ? beaconTopic(want) : ANY_BEACON_TOPIC;
         m.subscribe(t, function (e) {
           if (e && self.link === l) self.fail('subscribe beacon: ' + e);
         });
+        // Coming back to an MSS that is restarting: its beacon may take a while; look again on a new attempt.
+        if (self.resumeWith)
+          self.setTimer(self.limits.joinTimeoutMs, function () {
+            if (self.link === l && self.state === 'listening') self.retryResume('no beacon');
+          });
       },
       onMessage: function (topic, payload) {
         if (self.link === l) self.onMessage(topic, payload);
       },
       onFail: function (msg) {
-        if (self.link === l) self.fail(msg);
+        if (self.link !== l) return;
+        // Coming back with a ticket: the broker or the MSS may still be restarting. Try again, with pauses.
+        if (self.resumeWith && (self.state === 'starting' || self.state === 'listening' || self.state === 'joining')) return self.retryResume(msg);
+        if (self.state === 'in_session' && self.canResume()) return self.move('', 'link_lost');
+        self.fail(msg);
       },
     });
     this.link = l;
     l.open();
   }
 
+  private maxAttempts(): number {
+    return this.resumeWith ? RESUME_ATTEMPTS : this.limits.maxAttempts;
+  }
+
+  /** A ticket that the MSS will still take (a margin for the way there). */
+  private canResume(): boolean {
+    return !!this.ticket && this.ticket.expiresAt - this.board.clock.now() > 2000;
+  }
+
+  private retryResume(msg: string): void {
+    const self = this;
+    this.emit({ ev: 'resume_retry', attempt: this.attempt, msg: msg });
+    const pause = Math.min(RESUME_MAX_PAUSE_MS, 500 * Math.pow(2, this.attempt));
+    this.teardownTransport(function () {
+      if (self.state === 'closing' || self.state === 'wiped') return;
+      if (self.state !== 'starting') self.go('starting');
+      self.wipeTransport();
+      self.setTimer(pause, function () {
+        self.newAttempt();
+      });
+    });
+  }
+
   private onMessage(topic: string, payload: Uint8Array): void {
     try {
       if (this.state === 'listening' && mssIdFromBeaconTopic(topic)) return this.onBeacon(topic, payload);
+      if (this.state === 'in_session' && mssIdFromBeaconTopic(topic)) return this.onBeaconInSession(topic, payload);
       if (this.cur && topic === this.cur.topic) return this.onDown(this.cur, payload);
       if (this.pending && topic === this.pending.topic) return this.onDown(this.pending, payload);
     } catch (e) {
@@ -218,20 +292,42 @@ export class PdaSession {
     if (payload.length === 0) return; // beacon withdrawn
     const b = decodeBeacon(payload);
     if (b.mssId !== mssIdFromBeaconTopic(topic)) return this.count('beacon_topic_mismatch');
+    if (this.target && b.mssId !== this.target) return this.count('other_mss');
     const pin = checkPin(pinBytes(this.cfg), b);
     if (pin === 'mismatch') {
       this.emit({ ev: 'error', code: 'pin_mismatch', msg: 'beacon of ' + b.mssId + ' has an identity key other than the pinned one; refused' });
       return this.count('pin_mismatch');
     }
-    if (pin === 'unpinned' && hasPins(this.cfg)) return this.count('unpinned_mss');
-    // Verify only when the signed part changed (Ed25519 on Espruino costs seconds).
+    // Verify only when the signed part changed (Ed25519 on Espruino costs seconds); the membership certificate
+    // of a pinned federation (docs/federation.md) is checked in the same step, for an MSS with no pin of its own.
+    let federation = '';
     if (!this.verifiedSigned || !equalBytes(this.verifiedSigned, b.signed)) {
+      if (pin === 'unpinned' && hasPins(this.cfg)) {
+        federation = federationOf(this.cfg, b);
+        if (!federation) return this.count('unpinned_mss');
+      }
       if (!verifyBeaconSignature(b)) return this.count('bad_beacon_signature');
       this.verifiedSigned = b.signed;
-    }
+      this.verifiedFederation = federation;
+    } else federation = this.verifiedFederation;
+    if (pin === 'unpinned' && hasPins(this.cfg) && !federation) return this.count('unpinned_mss');
     this.beacon = b;
-    this.emit({ ev: 'beacon', mssId: b.mssId, identityKey: toHex(b.identityKey), pinned: pin === 'pinned', cellSize: b.cellSize });
+    this.emit({ ev: 'beacon', mssId: b.mssId, identityKey: toHex(b.identityKey), pinned: pin === 'pinned', federation: federation, cellSize: b.cellSize });
     this.join();
+  }
+
+  /**
+   * In session, the beacon of our MSS with a signed part we have not seen: the MSS restarted (its beacon's
+   * issuedAt is its start) and forgot our keys. With a ticket, come back under a new TmpMAC and K_BD.
+   */
+  private onBeaconInSession(topic: string, payload: Uint8Array): void {
+    if (payload.length === 0 || !this.beacon || mssIdFromBeaconTopic(topic) !== this.beacon.mssId) return;
+    const b = decodeBeacon(payload);
+    if (b.mssId !== this.beacon.mssId || !equalBytes(b.identityKey, this.beacon.identityKey)) return this.count('beacon_changed_key');
+    if (this.verifiedSigned && equalBytes(this.verifiedSigned, b.signed)) return;
+    if (!verifyBeaconSignature(b)) return this.count('bad_beacon_signature');
+    this.verifiedSigned = b.signed;
+    if (this.canResume()) this.move('', 'mss_restarted');
   }
 
   /** The key set of a fresh K_BD; `context` is the JOIN's epk or the upTag of the keys a REKEY replaces (§6). */
@@ -263,14 +359,17 @@ export class PdaSession {
       if (err) return self.fail('subscribe downlink: ' + err);
       if (self.cur !== ks || self.state !== 'joining') return;
       const nonce = self.secret(self.board.random(JOIN_NONCE_LEN));
-      const sealed = sealJoin(b.boxKey, { type: MSG_JOIN, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce }, b.cellSize, esk, epk);
+      const r = self.resumeWith;
+      const sealed = r
+        ? sealJoin(b.boxKey, { type: MSG_RESUME, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce, ticket: r.ref }, b.cellSize, esk, epk)
+        : sealJoin(b.boxKey, { type: MSG_JOIN, kbd: ks.kbd, tmpMac: self.tmpMac!, joinNonce: nonce, beaconNonce: b.beaconNonce }, b.cellSize, esk, epk);
       ks.refuseKey = self.secret(sealed.refuseKey);
       self.mqtt!.publish(upTopic(b.mssId), sealed.cell);
       self.setTimer(self.limits.joinTimeoutMs, function () {
         // No answer: lost, or our K_BD collided (the MSS does not answer the newcomer). New K_BD.
         self.emit({ ev: 'join_timeout', attempt: self.attempt });
         self.attempt++;
-        if (self.attempt > self.limits.maxAttempts) return self.fail('no answer to JOIN');
+        if (self.attempt > self.maxAttempts()) return self.fail('no answer to JOIN');
         self.go('listening');
         self.join();
       });
@@ -298,6 +397,7 @@ export class PdaSession {
     // A cover cell from the MSS (§3.5) authenticated and used its seq; nothing else to do.
     if (m.type === MSG_COVER) return;
     if (this.state === 'joining' && ks === this.cur) {
+      if (m.type === MSG_ACCEPT && this.resumeWith) return this.resumed(ks, m.tmpId, m.idleTimeoutSec);
       if (m.type === MSG_ACCEPT) {
         this.clearTimer();
         if (ks.refuseKey) wipe(ks.refuseKey);
@@ -333,6 +433,7 @@ export class PdaSession {
         return;
       }
       if (ks !== this.cur) return this.count('unexpected_type');
+      if (m.type === MSG_DATA && m.channel === CHANNEL_TICKET) return this.onTicket(m.payload);
       if (m.type === MSG_DATA) {
         if (!this.hooks || !this.hooks.onData(m.channel, m.payload)) this.emit({ ev: 'data', channel: m.channel, payload: toHex(m.payload) });
         return;
@@ -340,6 +441,8 @@ export class PdaSession {
       if (m.type === MSG_RENEW) return this.renew();
       if (m.type === MSG_BYE) {
         this.emit({ ev: 'bye', reason: m.reason });
+        // The MSS shuts down (BYE 4) but keeps our route: come back with the ticket once it is up again.
+        if (m.reason === BYE_SHUTDOWN && this.canResume()) return this.move('', 'mss_shutdown');
         return this.close(false);
       }
       return this.count('unexpected_type');
@@ -351,16 +454,111 @@ export class PdaSession {
     this.count('unexpected_type');
   }
 
+  /** A ticket from the MSS (channel 0x40): keep the latest; a hand-off waiting for it goes now. */
+  private onTicket(payload: Uint8Array): void {
+    const t = decodeTicketPayload(payload);
+    if (t.op !== TICKET_ISSUED) return this.count('bad_ticket');
+    const i = t.issued;
+    if (this.beacon && i.ticket.issuer !== this.beacon.mssId) return this.count('bad_ticket');
+    if (this.ticket) {
+      wipe(this.ticket.ref.id);
+      wipe(this.ticket.ref.secret);
+    }
+    this.ticket = { ref: { issuer: i.ticket.issuer, id: this.secret(i.ticket.id), secret: this.secret(i.ticket.secret) }, expiresAt: this.board.clock.now() + i.validSec * 1000 };
+    wipe(payload);
+    this.emit({ ev: 'ticket', issuer: i.ticket.issuer, validSec: i.validSec });
+    if (this.handoffTo) {
+      const to = this.handoffTo;
+      this.handoffTo = '';
+      if (this.handoffBroker) this.broker = this.handoffBroker;
+      this.handoffBroker = null;
+      this.move(to, 'handoff');
+    }
+  }
+
+  /**
+   * Hand the session off to MSS `mssId` (paper §6.3): ask for a fresh ticket, then leave this MSS and resume
+   * there with it under a new TmpMAC, client id and K_BD.
+   */
+  handoff(mssId: string, broker?: { host: string; port: number }): void {
+    if (this.state !== 'in_session') throw new Error('no session');
+    if (this.handoffTo) throw new Error('hand-off already under way');
+    const self = this;
+    this.handoffTo = mssId;
+    this.handoffBroker = broker || null;
+    let tries = 0;
+    const ask = function () {
+      if (self.handoffTo !== mssId || self.state !== 'in_session') return;
+      // A request or its answer lost on the air: ask again, a few times.
+      if (tries++ >= TICKET_TRIES) {
+        self.handoffTo = '';
+        return self.emit({ ev: 'error', code: 'handoff_failed', msg: 'no ticket from the MSS' });
+      }
+      self.sendMsg({ type: MSG_DATA, channel: CHANNEL_TICKET, payload: encodeTicketRequest() });
+      self.board.clock.setTimeout(ask, TICKET_WAIT_MS);
+    };
+    ask();
+  }
+
+  /**
+   * Leave the current MSS and come back at `to` ('' = the same one) with the ticket: everything of the air is
+   * erased (keys, TmpMAC, client id); the TmpId, the ticket and the apps' state stay.
+   */
+  private move(to: string, why: string): void {
+    const self = this;
+    const t = this.ticket!;
+    this.ticket = null;
+    this.resumeWith = t;
+    const from = this.beacon ? this.beacon.mssId : '';
+    this.target = to || from;
+    this.go('moving');
+    this.emit({ ev: 'moving', from: from, to: this.target, why: why });
+    this.teardownTransport(function () {
+      if (self.state !== 'moving') return;
+      self.wipeTransport();
+      self.attempt = 0;
+      self.startedAt = self.board.clock.now();
+      self.go('starting');
+      self.newAttempt();
+    });
+  }
+
+  /** ACCEPT to our RESUME: the same TmpId goes on here. */
+  private resumed(ks: Keyset, tmpId: string, idleTimeoutSec: number): void {
+    this.clearTimer();
+    if (ks.refuseKey) wipe(ks.refuseKey);
+    ks.refuseKey = null;
+    const mine = this.tmpIdBytes;
+    if (!mine || !equalBytes(mine, utf8Encode(tmpId))) return this.fail('MSS resumed another TmpId');
+    const r = this.resumeWith!;
+    wipe(r.ref.id);
+    wipe(r.ref.secret);
+    this.resumeWith = null;
+    this.target = '';
+    this.idleTimeoutSec = idleTimeoutSec;
+    this.go('in_session');
+    this.lastUpAt = this.board.clock.now();
+    this.scheduleKeepalive();
+    this.startCover();
+    // The first cell under the new keys tells the MSS its ACCEPT arrived (until then a lost ACCEPT may be retried
+    // with the same ticket, docs/handoff.md §3); a fresh session's first cell (its PAY) comes as soon.
+    this.sendMsg({ type: MSG_DATA, channel: CHANNEL_ECHO, payload: new Uint8Array(0) });
+    this.emit({ ev: 'resumed', tmpId: tmpId, mssId: this.beacon!.mssId, tmpMac: formatMac(this.tmpMac!), ms: this.board.clock.now() - this.startedAt, attempts: this.attempt });
+    if (this.hooks && this.hooks.onResumed) this.hooks.onResumed();
+  }
+
   /** The MSS refused our JOIN (paper step 3): start over where a new attempt can succeed, else give up. */
   private refused(reason: number): void {
     const self = this;
     this.clearTimer();
     const text = REFUSE_TEXTS[reason];
     this.emit({ ev: 'refused', reason: reason, text: text });
+    if (reason === REFUSE_TICKET) return this.fail('session ticket refused: the session cannot go on');
     if (reason === REFUSE_TMPMAC_IN_USE || reason === REFUSE_STALE_BEACON) {
       // Start over: new TmpMAC (so the radio re-associates), new client id, new K_BD.
       return this.teardownTransport(function () {
-        self.wipeSecrets();
+        if (self.resumeWith) self.wipeTransport();
+        else self.wipeSecrets();
         self.newAttempt();
       });
     }
@@ -426,6 +624,7 @@ export class PdaSession {
   /** End the session (paper step 8): BYE, wait for the MSS's BYE, then erase everything. */
   end(): void {
     if (this.state === 'in_session') return this.close(true);
+    if (this.state === 'moving') return this.close(false);
     if (this.state === 'off' || this.state === 'wiped' || this.state === 'closing') return;
     this.close(false);
   }
@@ -509,6 +708,23 @@ export class PdaSession {
     this.pending = null;
     this.tmpMac = null;
     this.tmpIdBytes = null;
+    this.upSeq = 0;
+    this.ticket = null;
+    this.resumeWith = null;
+    this.target = '';
+    this.handoffTo = '';
+    this.handoffBroker = null;
+    this.broker = null;
+  }
+
+  /** Erase what belongs to the air of one attempt (keys, TmpMAC); the TmpId, ticket and apps' buffers stay. */
+  private wipeTransport(): void {
+    this.dropKeyset(this.cur);
+    this.dropKeyset(this.pending);
+    if (this.tmpMac) wipe(this.tmpMac);
+    this.cur = null;
+    this.pending = null;
+    this.tmpMac = null;
     this.upSeq = 0;
   }
 

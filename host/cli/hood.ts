@@ -21,6 +21,7 @@ import { registerModelCommand } from './commands/model';
 import { registerPdaCommand } from './commands/pda';
 import { registerNymbleCommands } from './commands/nymble';
 import { registerExchangeCommands } from './commands/exchange';
+import { registerFederationCommands } from './commands/federation';
 
 export function buildProgram(): Command {
   const program = new Command('hood')
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerModelCommand(program);
   registerNymbleCommands(program);
   registerExchangeCommands(program);
+  registerFederationCommands(program);
   const bench = program.command('bench').description('benchmarks (JSON with --json); each compares against a baseline measured in the same run');
   registerMssBenchCommand(bench);
   registerFloodBenchCommand(bench);

@@ -16,9 +16,21 @@ const TMPID = /^[a-z2-7]{1,32}$/;
 export interface InboundRouter {
   /** Is there a live session or a drop box for this TmpId? */
   known(tmpId: string): boolean;
-  /** Deliver, store, or hold in the mix (docs/anonymity.md); returns what happened, or throws an SmtpError. */
-  route(tmpId: string, age: Uint8Array): 'delivered' | 'stored' | 'queued';
+  /**
+   * Deliver, store, hold in the mix (docs/anonymity.md) or forward to the MSS the TmpId moved to
+   * (docs/handoff.md); returns what happened, or throws (rejects with) an SmtpError.
+   */
+  route(tmpId: string, age: Uint8Array): RouteResult | Promise<RouteResult>;
 }
+
+export type RouteResult = 'delivered' | 'stored' | 'queued' | 'forwarded';
+
+const ANSWER: Record<RouteResult, string> = {
+  delivered: 'delivered to the PDA',
+  stored: 'kept in the drop box',
+  queued: 'queued',
+  forwarded: "forwarded to the PDA's MSS",
+};
 
 export interface InboundServer {
   host: string;
@@ -85,12 +97,7 @@ export async function startInbound(opts: {
         const rcpt = session.envelope.rcptTo[0];
         const t = rcpt ? tmpIdOf(rcpt) : new SmtpError(503, '5.5.1 no recipient');
         if (t instanceof Error) return cb(t);
-        try {
-          const parsed = extractAge(Buffer.concat(chunks), opts.maxAgeBytes);
-          const r = opts.router.route(t, parsed.age);
-          opts.count('smtp_' + r);
-          cb(null, r === 'delivered' ? 'delivered to the PDA' : r === 'stored' ? 'kept in the drop box' : 'queued');
-        } catch (e) {
+        const failed = (e: unknown) => {
           if (e instanceof DecodeError) {
             opts.count('smtp_' + e.reason);
             return cb(new SmtpError(554, '5.6.0 refused: ' + e.message));
@@ -98,6 +105,16 @@ export async function startInbound(opts: {
           if (e instanceof SmtpError) return cb(e);
           opts.log.error({ event: 'smtp_route_error', err: (e as Error).message }, 'reply routing failed');
           cb(new SmtpError(451, '4.3.0 temporary failure'));
+        };
+        try {
+          const parsed = extractAge(Buffer.concat(chunks), opts.maxAgeBytes);
+          // The answer goes back only once the reply is delivered, stored, queued or taken by the next MSS.
+          Promise.resolve(opts.router.route(t, parsed.age)).then((r) => {
+            opts.count('smtp_' + r);
+            cb(null, ANSWER[r]);
+          }, failed);
+        } catch (e) {
+          failed(e);
         }
       });
     },

@@ -46,7 +46,7 @@ import type { BeaconExtension } from '../../shared/src/protocol/beacon';
 import type { Logger } from '../common/log';
 import type { MssCore, Service, ServiceContext } from '../mss/core';
 import { DropBox } from './dropbox';
-import { startInbound, type InboundServer } from './inbound';
+import { startInbound, type InboundServer, type RouteResult } from './inbound';
 import { startLocalSmarthost, type LocalSmarthost } from './local-smarthost';
 import { SmtpError } from './smtp-error';
 import { ExpMix, MixFullError, PermanentDeliveryError, type MixClock } from '../mix/exp-mix';
@@ -142,6 +142,8 @@ export interface MailStats {
   sendFailed: number;
   delivered: number;
   stored: number;
+  /** Replies handed to the MSS their TmpId moved to (docs/handoff.md §4). */
+  forwarded: number;
   pickedUp: number;
   /** DELIVERs the PDA acknowledged, and DELIVERs sent again for want of an ACK (docs/mail.md §3, acknowledged DELIVER). */
   acked: number;
@@ -149,8 +151,19 @@ export interface MailStats {
   rejected: Record<string, number>;
 }
 
+/**
+ * Where a TmpId without a live session here may still be (docs/handoff.md): its session may come back here
+ * (the MSS restarted; a ticket is out), or it moved to another MSS of the federation, which takes replies for it.
+ */
+export interface MailRoutes {
+  resumable(tmpId: string): boolean;
+  movedTo(tmpId: string): string | null;
+  /** Hand a reply to the MSS `to` now serving `tmpId`: 'delivered' there, or 'gone' (no session there now). */
+  forward(to: string, tmpId: string, age: Uint8Array): Promise<'delivered' | 'gone'>;
+}
+
 export class MailService {
-  readonly stats: MailStats = { sent: 0, mixed: 0, mixDropped: 0, sendFailed: 0, delivered: 0, stored: 0, pickedUp: 0, acked: 0, resent: 0, rejected: {} };
+  readonly stats: MailStats = { sent: 0, mixed: 0, mixDropped: 0, sendFailed: 0, delivered: 0, stored: 0, forwarded: 0, pickedUp: 0, acked: 0, resent: 0, rejected: {} };
   readonly dropBox: DropBox;
   readonly services: Service[];
   private core: MssCore | null = null;
@@ -167,6 +180,7 @@ export class MailService {
   private mixStore: MixStore | null = null;
   private mixOut: ExpMix | null = null;
   private mixIn: ExpMix | null = null;
+  private routes: MailRoutes | null = null;
 
   private constructor(readonly opts: MailOptions) {
     this.dropBox = new DropBox(
@@ -296,6 +310,24 @@ export class MailService {
   /** Beacon extension 3 (docs/protocol.md §2): the mail domain, so a PDA can show its address. */
   beaconExtensions(): BeaconExtension[] {
     return [{ type: EXT_MAIL_DOMAIN, value: utf8Encode(this.opts.domain) }];
+  }
+
+  /** Follow TmpIds that resume here or moved to another MSS (docs/handoff.md). */
+  setRoutes(r: MailRoutes): void {
+    this.routes = r;
+  }
+
+  /**
+   * A member of the federation forwards a reply to a TmpId that moved here (docs/handoff.md §4): delivered to
+   * the live session as any reply, or 'gone' (the issuer keeps it in its own drop box).
+   */
+  deliverForPeer(tmpId: string, age: Uint8Array): 'delivered' | 'gone' {
+    if (age.length > this.opts.maxReplyBytes) return 'gone';
+    const core = this.core;
+    if (!core || !core.sessions.findByTmpId(tmpId)) return 'gone';
+    if (!this.sendDeliver(tmpId, (p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) return 'gone';
+    this.stats.delivered++;
+    return 'delivered';
   }
 
   /** Connect to the core whose sessions this service serves (after MssGateway.start). */
@@ -430,7 +462,7 @@ export class MailService {
   }
 
   /** The inbound mix releases a reply: to the live session or its drop box; gone for good: dropped. */
-  private releaseIn(payload: Uint8Array): void {
+  private releaseIn(payload: Uint8Array): void | Promise<void> {
     let m;
     try {
       m = decodeMixedMail(payload);
@@ -438,10 +470,18 @@ export class MailService {
       throw new PermanentDeliveryError((e as Error).message);
     }
     try {
-      this.routeNow(m.tmpId, m.age);
+      const r = this.routeNow(m.tmpId, m.age);
+      if (r instanceof Promise)
+        return r.then(
+          () => undefined,
+          (e) => {
+            throw e instanceof SmtpError && e.responseCode >= 500 ? new PermanentDeliveryError('no live session or drop box') : e;
+          },
+        );
     } catch (e) {
+      // Its session is coming back, or its MSS did not answer yet: retry (451).
       // A full drop box may empty at Bob's pickup: retry. No session and no box any more: drop.
-      if (e instanceof SmtpError && e.responseCode === 452) throw new Error('drop box full');
+      if (e instanceof SmtpError && (e.responseCode === 452 || e.responseCode === 451)) throw new Error(e.message);
       throw new PermanentDeliveryError(e instanceof SmtpError ? 'no live session or drop box' : e instanceof DecodeError ? 'reply refused: ' + e.reason : 'undeliverable');
     }
   }
@@ -578,10 +618,11 @@ export class MailService {
   /** Inbound router: a live session, or a drop box, for this TmpId? */
   private known(tmpId: string): boolean {
     if (!this.core) return false;
-    return !!this.core.sessions.findByTmpId(tmpId) || this.dropBox.accepts(tmpId);
+    if (this.core.sessions.findByTmpId(tmpId) || this.dropBox.accepts(tmpId)) return true;
+    return !!this.routes && (this.routes.resumable(tmpId) || this.routes.movedTo(tmpId) !== null);
   }
 
-  private route(tmpId: string, age: Uint8Array): 'delivered' | 'stored' | 'queued' {
+  private route(tmpId: string, age: Uint8Array): RouteResult | Promise<RouteResult> {
     if (age.length > this.opts.maxReplyBytes) throw new DecodeError('too_large', 'reply of ' + age.length + ' bytes');
     if (this.mixIn) {
       try {
@@ -597,7 +638,7 @@ export class MailService {
     return this.routeNow(tmpId, age);
   }
 
-  private routeNow(tmpId: string, age: Uint8Array): 'delivered' | 'stored' {
+  private routeNow(tmpId: string, age: Uint8Array): RouteResult | Promise<RouteResult> {
     const core = this.core;
     if (core && core.sessions.findByTmpId(tmpId)) {
       if (this.sendDeliver(tmpId, (p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) {
@@ -605,6 +646,24 @@ export class MailService {
         return 'delivered';
       }
     }
+    const to = this.routes?.movedTo(tmpId);
+    if (to) {
+      // The TmpId went on at another MSS (docs/handoff.md §4): the reply follows it while it lives there; once
+      // it ended there too, the reply waits in the drop box the PDA registered here.
+      return this.routes!.forward(to, tmpId, age).then(
+        (r) => (r === 'delivered' ? (this.stats.forwarded++, 'forwarded' as const) : this.storeLocally(tmpId, age)),
+        (e: Error) => {
+          this.opts.log.warn({ event: 'forward_failed', to, err: e.message }, 'forwarding a reply failed');
+          throw new SmtpError(451, '4.4.1 the next MSS did not answer; try again later');
+        },
+      );
+    }
+    // Its MSS restarted and the PDA holds a ticket: the session is coming back; the sender tries again.
+    if (this.routes?.resumable(tmpId) && !this.dropBox.accepts(tmpId)) throw new SmtpError(451, '4.4.1 the session is coming back; try again later');
+    return this.storeLocally(tmpId, age);
+  }
+
+  private storeLocally(tmpId: string, age: Uint8Array): 'stored' {
     const r = this.dropBox.store(tmpId, age);
     if (r === 'stored') {
       this.stats.stored++;

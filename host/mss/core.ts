@@ -27,13 +27,15 @@ import {
   REFUSE_CAPACITY,
   REFUSE_STALE_BEACON,
   REFUSE_TMPMAC_IN_USE,
+  REFUSE_TICKET,
+  MSG_RESUME,
   TMPID_BYTES,
   MSG_ACCEPT,
   MSG_RENEW,
   MSG_REKEYED,
   DEFAULT_CELL_SIZE,
 } from '../../shared/src/protocol/constants';
-import type { Message } from '../../shared/src/protocol/messages';
+import type { JoinMsg, Message, ResumeMsg, TicketRef } from '../../shared/src/protocol/messages';
 import { ReplayWindow } from '../../shared/src/protocol/replay-window';
 import { deriveSessionKeys, kbdFingerprint, wipeSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
 import { downTopic } from '../../shared/src/protocol/topics';
@@ -77,6 +79,10 @@ export interface ServiceContext {
   readonly tmpId: string;
   readonly state: Record<string, unknown>;
   reply(channel: number, payload: Uint8Array): void;
+  /** Has the session settled (docs/protocol.md §7.6: paid, or its first DATA where nothing decides)? */
+  settled(): boolean;
+  /** What a resumed session must keep (resumeState) changed: persist it before acknowledging anything (§10). */
+  changed(): void;
 }
 
 /**
@@ -116,14 +122,40 @@ export interface Service {
   onData(ctx: ServiceContext, payload: Uint8Array): void;
   /** Called when a session is admitted. */
   onStart?(ctx: ServiceContext): void;
-  /** Called when a session ends, so the service can release what it holds for it. */
-  onEnd?(tmpId: string): void;
+  /**
+   * Called when a session ends, so the service can release what it holds for it. `why`: 'bye', 'idle_timeout',
+   * 'shutdown', 'handed_off' (taken over by another MSS, docs/handoff.md), …
+   */
+  onEnd?(tmpId: string, why?: string): void;
+  /** What a session resumed elsewhere or after a restart must keep of this service (§10; JSON, no keys). */
+  resumeState?(ctx: ServiceContext): unknown;
+  /** Restore what resumeState gave, in a session resumed from a ticket (after onStart, before ACCEPT). */
+  resume?(ctx: ServiceContext, state: unknown): void;
   /** May DATA on `channel` be served now? (Payment gates other channels until the session is paid.) */
   allows?(ctx: ServiceContext, channel: number): boolean;
   /** Called on every tick; a BYE reason ends the session (e.g. paid time ran out). */
   check?(ctx: ServiceContext, now: number): number | undefined;
   /** Has the session met what this service asks first (payment: paid)? Unsettled sessions go first under load (§7.6). */
   settled?(ctx: ServiceContext): boolean;
+}
+
+/** What a session carries over when it resumes (docs/handoff.md): the TmpId, the session's limit, services' state. */
+export interface ResumedRoute {
+  tmpId: string;
+  sessionExpiresAt: number;
+  state: Record<string, unknown>;
+}
+
+/**
+ * Where RESUME tickets are redeemed (host/mss/handoff.ts): here, or at the issuing member of the federation.
+ * A refusal is a reason string (logged and counted; the PDA learns only REFUSE 5).
+ */
+export interface TicketDesk {
+  redeem(t: TicketRef): ResumedRoute | string | Promise<ResumedRoute | string>;
+  /** A live session's resumable state changed (a payment): persist it. */
+  changed(tmpId: string): void;
+  /** A resumed session sent its first authenticated cell under its new keys (its ticket is spent for good). */
+  confirmed(tmpId: string): void;
 }
 
 export type UpResult =
@@ -140,6 +172,9 @@ export interface MssStats {
   /** Cover cells dropped after authentication (docs/protocol.md §3.5), and cover cells sent back. */
   coverIn: number;
   coverOut: number;
+  /** Sessions resumed from a ticket (docs/handoff.md), and RESUMEs refused by reason. */
+  resumed: number;
+  resumeRefused: Record<string, number>;
 }
 
 const REFUSE_NAMES: Record<number, string> = {
@@ -147,16 +182,21 @@ const REFUSE_NAMES: Record<number, string> = {
   [REFUSE_CAPACITY]: 'capacity',
   [REFUSE_STALE_BEACON]: 'stale_beacon',
   [REFUSE_BAD_REQUEST]: 'bad_request',
+  [REFUSE_TICKET]: 'ticket',
 };
 
 export class MssCore {
   readonly sessions = new SessionTable();
-  readonly stats: MssStats = { accepted: 0, refused: {}, rejected: {}, ended: {}, cellsUp: 0, cellsDown: 0, coverIn: 0, coverOut: 0 };
+  readonly stats: MssStats = { accepted: 0, refused: {}, rejected: {}, ended: {}, cellsUp: 0, cellsDown: 0, coverIn: 0, coverOut: 0, resumed: 0, resumeRefused: {} };
   private readonly replay = new JoinReplayCache();
   private readonly services = new Map<number, Service>();
   private signedBeacon: Uint8Array;
   private beaconSignature: Uint8Array;
   private beaconNonce: Uint8Array = new Uint8Array(BEACON_NONCE_LEN);
+  /** Where RESUME tickets are redeemed; null: every RESUME is refused (REFUSE 5). */
+  tickets: TicketDesk | null = null;
+  /** RESUMEs waiting for the issuing MSS to answer (docs/handoff.md §3). */
+  private resuming = 0;
 
   constructor(
     private readonly keys: MssKeys,
@@ -250,12 +290,19 @@ export class MssCore {
     if (admitted === 'stale_beacon') return this.refuse(keys, opened.refuseKey, REFUSE_STALE_BEACON);
     if (!isValidTmpMac(join.tmpMac)) return this.refuse(keys, opened.refuseKey, REFUSE_BAD_REQUEST);
     if (this.sessions.tmpMacInUse(join.tmpMac)) return this.refuse(keys, opened.refuseKey, REFUSE_TMPMAC_IN_USE);
-    if (this.sessions.size >= this.config.maxSessions) return this.refuse(keys, opened.refuseKey, REFUSE_CAPACITY);
+    if (this.sessions.size + this.resuming >= this.config.maxSessions) return this.refuse(keys, opened.refuseKey, REFUSE_CAPACITY);
+    if (join.type === MSG_RESUME) return this.resumeJoin(join, keys, kbdId, opened.refuseKey);
     wipe(opened.refuseKey);
 
     let tmpId = base32Encode(this.random(TMPID_BYTES));
     while (this.sessions.tmpIdInUse(tmpId)) tmpId = base32Encode(this.random(TMPID_BYTES));
     tmpId = flatKey(tmpId);
+    this.admit(join, keys, kbdId, tmpId, this.now() + this.config.maxSessionSec * 1000, null);
+    return { ok: true, what: 'join', tmpId };
+  }
+
+  /** Create the session and send ACCEPT (§7.1 step 8); a resumed one gets its services' state back first. */
+  private admit(join: JoinMsg | ResumeMsg, keys: SessionKeys, kbdId: string, tmpId: string, expiresAt: number, resumed: ResumedRoute | null): Session {
     const now = this.now();
     const s: Session = {
       tmpId,
@@ -267,17 +314,65 @@ export class MssCore {
       createdAt: now,
       lastSeenAt: now,
       idleTimeoutMs: this.config.idleTimeoutSec * 1000,
-      expiresAt: now + this.config.maxSessionSec * 1000,
+      expiresAt,
       cellsUp: 0,
       cellsDown: 0,
       service: {},
     };
     this.sessions.add(s);
     this.stats.accepted++;
-    this.send(s, { type: MSG_ACCEPT, tmpId, idleTimeoutSec: this.config.idleTimeoutSec, maxSessionSec: this.config.maxSessionSec });
     const ctx = this.ctxFor(s);
     for (const svc of this.services.values()) svc.onStart?.(ctx);
-    this.log.info({ event: 'session_admitted', tmpId, tmpMac: s.tmpMac, sessions: this.sessions.size }, 'session admitted');
+    if (resumed) for (const svc of this.services.values()) if (svc.resume && resumed.state[svc.channel] !== undefined) svc.resume(ctx, resumed.state[svc.channel]);
+    this.send(s, { type: MSG_ACCEPT, tmpId, idleTimeoutSec: this.config.idleTimeoutSec, maxSessionSec: Math.max(0, Math.round((expiresAt - now) / 1000)) });
+    this.log.info({ event: resumed ? 'session_resumed' : 'session_admitted', tmpId, tmpMac: s.tmpMac, sessions: this.sessions.size }, resumed ? 'session resumed' : 'session admitted');
+    return s;
+  }
+
+  /**
+   * RESUME (docs/handoff.md): a JOIN that passed every admission check and presents a session ticket. The
+   * ticket is redeemed here or, for another member of the federation, at its issuer; then the TmpId and what
+   * the services keep (paid-until) go on under the new key set and TmpMAC. A TmpId still live here (its PDA
+   * lost the broker and came back) keeps its session object — pending DELIVERs and all — under the new keys.
+   */
+  private resumeJoin(join: ResumeMsg, keys: SessionKeys, kbdId: string, refuseKey: Uint8Array): UpResult {
+    const t = join.ticket;
+    const got = this.tickets ? this.tickets.redeem(t) : 'no_ticket_desk';
+    if (!(got instanceof Promise)) {
+      wipe(t.secret);
+      return this.finishResume(join, keys, kbdId, refuseKey, got);
+    }
+    this.resuming++;
+    got
+      .catch((e: Error) => 'peer_error: ' + e.message)
+      .then((r) => {
+        this.resuming--;
+        wipe(t.secret);
+        // The MSS's state moved on while the issuer answered: check again what admission checked (§7.1).
+        if (typeof r !== 'string' && (this.sessions.findByKbd(kbdId) || this.sessions.tmpMacInUse(join.tmpMac))) r = 'conflict_after_redeem';
+        this.finishResume(join, keys, kbdId, refuseKey, r);
+      });
+    return { ok: true, what: 'join' };
+  }
+
+  private finishResume(join: ResumeMsg, keys: SessionKeys, kbdId: string, refuseKey: Uint8Array, r: ResumedRoute | string): UpResult {
+    if (typeof r === 'string') {
+      this.log.info({ event: 'resume_refused', reason: r }, 'RESUME refused');
+      this.stats.resumeRefused[r] = (this.stats.resumeRefused[r] || 0) + 1;
+      return this.refuse(keys, refuseKey, REFUSE_TICKET);
+    }
+    wipe(refuseKey);
+    const tmpId = flatKey(r.tmpId);
+    const live = this.sessions.findByTmpId(tmpId);
+    if (live) {
+      this.sessions.rebind(live, packKeys(keys), kbdId, flatKey(formatMac(join.tmpMac)));
+      live.resumedUnconfirmed = true;
+      live.lastSeenAt = this.now();
+      this.stats.accepted++;
+      this.send(live, { type: MSG_ACCEPT, tmpId, idleTimeoutSec: this.config.idleTimeoutSec, maxSessionSec: Math.max(0, Math.round((live.expiresAt - this.now()) / 1000)) });
+      this.log.info({ event: 'session_resumed', tmpId, tmpMac: live.tmpMac, live: true }, 'session resumed');
+    } else this.admit(join, keys, kbdId, tmpId, r.sessionExpiresAt, r).resumedUnconfirmed = true;
+    this.stats.resumed++;
     return { ok: true, what: 'join', tmpId };
   }
 
@@ -304,6 +399,10 @@ export class MssCore {
     if (w !== 'ok') return this.reject(w);
     const m = openSession(s.keys.upKey, cell, seq, DIR_UP);
     s.upWindow.accept(seq);
+    if (s.resumedUnconfirmed) {
+      s.resumedUnconfirmed = false;
+      this.tickets?.confirmed(s.tmpId);
+    }
     switch (m.type) {
       case MSG_DATA: {
         const svc = this.services.get(m.channel);
@@ -364,14 +463,47 @@ export class MssCore {
       reply: (channel, payload) => {
         if (this.sessions.findByTmpId(s.tmpId) === s) this.send(s, { type: MSG_DATA, channel, payload });
       },
+      settled: () => this.pending(s.tmpId) === false,
+      changed: () => {
+        if (this.tickets && this.sessions.findByTmpId(s.tmpId) === s) this.tickets.changed(s.tmpId);
+      },
     };
+  }
+
+  /** What the services of the live session `tmpId` must keep if it resumes elsewhere or after a restart. */
+  resumeState(tmpId: string): Record<string, unknown> {
+    const s = this.sessions.findByTmpId(tmpId);
+    const out: Record<string, unknown> = {};
+    if (!s) return out;
+    const ctx = this.ctxFor(s);
+    for (const svc of this.services.values()) {
+      const v = svc.resumeState?.(ctx);
+      if (v !== undefined) out[svc.channel] = v;
+    }
+    return out;
+  }
+
+  /** The absolute end of the live session `tmpId` (maxSessionSec after its first JOIN), or undefined. */
+  sessionExpiresAt(tmpId: string): number | undefined {
+    return this.sessions.findByTmpId(tmpId)?.expiresAt;
+  }
+
+  /**
+   * Another MSS took the session over (docs/handoff.md): erase it here without a cell — its PDA already left,
+   * and a BYE on this air at that moment would only mark the time of the move.
+   */
+  handOver(tmpId: string): boolean {
+    const s = this.sessions.findByTmpId(tmpId);
+    if (!s) return false;
+    this.end(s, 'handed_off');
+    return true;
   }
 
   private end(s: Session, why: string): void {
     const tmpId = s.tmpId;
     this.sessions.remove(s);
     this.stats.ended[why] = (this.stats.ended[why] || 0) + 1;
-    for (const svc of this.services.values()) svc.onEnd?.(tmpId);
+    for (const svc of this.services.values()) svc.onEnd?.(tmpId, why);
     this.log.info({ event: 'session_ended', tmpId, why, sessions: this.sessions.size }, 'session ended');
   }
 

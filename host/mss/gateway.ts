@@ -124,6 +124,10 @@ export class MssGateway {
     });
     client.on('error', (e) => opts.log.error({ event: 'broker_error', err: e.message }, 'broker error'));
     client.on('reconnect', () => opts.log.warn({ event: 'broker_reconnect' }, 'reconnecting to broker'));
+    // A broker that restarted may have lost the retained beacon: PDAs coming back to resume wait for it.
+    client.on('connect', () => {
+      if (ready) void gw.publishBeacon().catch(() => undefined);
+    });
     await client.subscribeAsync(upTopic(config.mssId), { qos: 0 });
     let openBroker: { warn(): void } | null = null;
     if (!embedded) {

@@ -53,6 +53,8 @@ export interface Session {
   expiresAt: number;
   cellsUp: number;
   cellsDown: number;
+  /** Resumed from a ticket and no cell under the new keys yet (host/mss/handoff.ts: a lost ACCEPT may be retried). */
+  resumedUnconfirmed?: boolean;
   /** Free-form per-session state for services (payment, mail); cleared with the session. */
   service: Record<string, unknown>;
 }
@@ -98,6 +100,16 @@ export class SessionTable {
     s.downSeq = 0;
     s.upWindow.reset();
     this.byUpTag.set(hexKey(keys.upTag), s);
+  }
+  /**
+   * A PDA resumed this live session with a ticket (docs/handoff.md): same TmpId and service state, new key set
+   * and TmpMAC, counters from zero. The old keys are erased.
+   */
+  rebind(s: Session, keys: SessionKeys, kbdId: string, tmpMac: string): void {
+    this.byTmpMac.delete(s.tmpMac);
+    s.tmpMac = tmpMac;
+    this.byTmpMac.set(tmpMac, s);
+    this.rekey(s, keys, kbdId);
   }
   /** Remove and erase a session (BYE, timeout). */
   remove(s: Session): void {

@@ -96,6 +96,19 @@ export class PaymentService implements Service {
     ctx.state.pay = st;
   }
 
+  /** What a resumed session keeps (docs/handoff.md): the time it paid for, as an absolute instant. */
+  resumeState(ctx: ServiceContext): unknown {
+    const st = this.st(ctx);
+    return st && st.paidUntil > 0 ? { paidUntil: st.paidUntil } : undefined;
+  }
+
+  /** A session resumed from a ticket goes on with the time it paid for (here, at the issuer, before a restart). */
+  resume(ctx: ServiceContext, state: unknown): void {
+    const st = this.st(ctx);
+    const p = (state as { paidUntil?: unknown } | null)?.paidUntil;
+    if (st && typeof p === 'number' && Number.isFinite(p) && p > 0) st.paidUntil = p;
+  }
+
   /** A session is settled once it paid (docs/protocol.md §7.6: unsettled sessions make room first under load). */
   settled(ctx: ServiceContext): boolean {
     const st = this.st(ctx);
@@ -155,6 +168,8 @@ export class PaymentService implements Service {
       }
       const seconds = Math.floor((r.amount * 60) / this.o.price.perMinute);
       st.paidUntil = Math.max(this.now(), st.paidUntil) + seconds * 1000;
+      // On disk with the session's route before PAID goes out: a crash after the answer loses no paid second.
+      ctx.changed();
       this.stats.paid++;
       this.stats.earned += r.amount;
       this.o.log.info({ event: 'payment_accepted', tmpId: ctx.tmpId, amount: r.amount, seconds }, 'payment accepted');

@@ -102,3 +102,24 @@ export async function startHardenedMosquitto(mssId = 'doug'): Promise<HardenedMo
   });
   return { ...r, url: 'mqtt://127.0.0.1:' + r.port, gatewayUser: GATEWAY_USER, gatewayPassword };
 }
+
+/**
+ * Restart the broker in place: SIGTERM (clients see their connections drop), then the same config on the
+ * same port again. Retained messages are gone (persistence false), as after a real restart without them.
+ */
+export async function restartMosquitto(r: Running, downMs = 0): Promise<Running> {
+  r.proc.kill('SIGTERM');
+  await r.exited;
+  if (downMs > 0) await new Promise((res) => setTimeout(res, downMs));
+  const proc = spawn(findMosquitto(), ['-c', join(r.dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => r.log.push(String(d)));
+  proc.stderr!.on('data', (d) => r.log.push(String(d)));
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  await Promise.race([
+    waitForPort(r.port, 10000),
+    exited.then(() => {
+      throw new Error('mosquitto exited early: ' + r.log.join(''));
+    }),
+  ]);
+  return { proc, port: r.port, dir: r.dir, log: r.log, exited };
+}

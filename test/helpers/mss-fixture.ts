@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DIR_DOWN, DIR_UP, decodeCellHeader, openSession, sealJoin, sealSession } from '../../shared/src/protocol/cells';
 import { decodeBeacon } from '../../shared/src/protocol/beacon';
-import { MSG_JOIN, MSG_REFUSE, REFUSE_TEXTS, type KIND_SESSION } from '../../shared/src/protocol/constants';
+import { MSG_JOIN, MSG_REFUSE, MSG_RESUME, REFUSE_TEXTS, type KIND_SESSION } from '../../shared/src/protocol/constants';
 import { isRefuseReason, openRefuse } from '../../shared/src/protocol/refuse';
-import type { Message } from '../../shared/src/protocol/messages';
+import type { Message, TicketRef } from '../../shared/src/protocol/messages';
 import { deriveSessionKeys, type SessionKeys } from '../../shared/src/protocol/session-keys';
 import { downTopic } from '../../shared/src/protocol/topics';
 import { newTmpMac } from '../../shared/src/tmpmac';
@@ -74,15 +74,17 @@ export class RefPda {
   /** Refuse key of the last JOIN this PDA sealed (docs/protocol.md §3.3). */
   refuseKey: Uint8Array | null = null;
 
-  joinCell(over: Partial<{ kbd: Uint8Array; tmpMac: Uint8Array; beaconNonce: Uint8Array }> = {}): Uint8Array {
+  /** A JOIN, or with `ticket` a RESUME (docs/handoff.md), sealed to the fixture's beacon. */
+  joinCell(over: Partial<{ kbd: Uint8Array; tmpMac: Uint8Array; beaconNonce: Uint8Array; ticket: TicketRef }> = {}): Uint8Array {
     const b = this.f.beacon;
     const esk = rnd(32);
     const epk = x25519Base(esk);
     if (over.kbd) this.kbd = over.kbd;
     this.keys = deriveSessionKeys(this.kbd, epk);
+    const fields = { kbd: over.kbd || this.kbd, tmpMac: over.tmpMac || this.tmpMac, joinNonce: rnd(16), beaconNonce: over.beaconNonce || b.beaconNonce };
     const sealed = sealJoin(
       b.boxKey,
-      { type: MSG_JOIN, kbd: over.kbd || this.kbd, tmpMac: over.tmpMac || this.tmpMac, joinNonce: rnd(16), beaconNonce: over.beaconNonce || b.beaconNonce },
+      over.ticket ? { type: MSG_RESUME, ...fields, ticket: over.ticket } : { type: MSG_JOIN, ...fields },
       b.cellSize,
       esk,
       epk,

@@ -46,7 +46,7 @@ afterAll(async () => {
 /** A fake session context, as MssCore gives services. */
 function session(tmpId = 'aaaaaaaaaaaaaaaa') {
   const out: { channel: number; payload: Uint8Array }[] = [];
-  const ctx: ServiceContext = { tmpId, state: {}, reply: (channel, payload) => out.push({ channel, payload }) };
+  const ctx: ServiceContext = { tmpId, state: {}, reply: (channel, payload) => out.push({ channel, payload }), settled: () => true, changed: () => {} };
   const send = g.mail.services.find((s) => s.channel === CH_MAIL_SEND)!;
   const ctrl = g.mail.services.find((s) => s.channel === CH_MAIL_CTRL_UP)!;
   return {

@@ -39,7 +39,7 @@ afterAll(async () => {
 
 function ctxFor(tmpId: string) {
   const out: { channel: number; payload: Uint8Array }[] = [];
-  const ctx: ServiceContext = { tmpId, state: {}, reply: (channel, payload) => out.push({ channel, payload }) };
+  const ctx: ServiceContext = { tmpId, state: {}, reply: (channel, payload) => out.push({ channel, payload }), settled: () => true, changed: () => {} };
   return { ctx, out };
 }
 

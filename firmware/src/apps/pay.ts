@@ -149,6 +149,22 @@ function buildPay(): App {
       }
       if (price.perMinute > 0) next(ctx);
     },
+    onResumed: function (ctx) {
+      // Paid time came along (docs/handoff.md): the renewal timer keeps running; later payments go to this MSS.
+      mss = mssOf(ctx);
+      // A PAY in flight at the old MSS stays pending in Storage with that MSS (offered again only there).
+      inflight = '';
+      again = false;
+      tried = [];
+      const ext = ctx.beaconExtension(EXT_PRICE);
+      price = null;
+      if (!ext) return;
+      try {
+        price = decodePriceExt(ext);
+      } catch (e) {
+        ctx.emit({ ev: 'error', code: 'bad_price', msg: 'beacon price extension does not decode' });
+      }
+    },
     onData: function (_channel, payload, ctx) {
       const m = decodePaid(payload);
       const id = toHex(m.payId);

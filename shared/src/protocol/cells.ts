@@ -20,11 +20,12 @@ import {
   LABEL_JOIN,
   LABEL_REFUSE,
   MSG_JOIN,
+  MSG_RESUME,
   PROTOCOL_VERSION,
   SESSION_HEADER_LEN,
   TAG_LEN,
 } from './constants';
-import { JoinMsg, Message, decodeMessage, encodeMessage } from './messages';
+import { JoinMsg, Message, ResumeMsg, decodeMessage, encodeMessage } from './messages';
 
 export const DIR_UP = 1;
 export const DIR_DOWN = 2;
@@ -75,7 +76,7 @@ export interface SealedJoin {
 
 /** An opened JOIN and the key a REFUSE to it must be sealed under. */
 export interface OpenedJoin {
-  msg: JoinMsg;
+  msg: JoinMsg | ResumeMsg;
   refuseKey: Uint8Array;
 }
 
@@ -84,7 +85,7 @@ export interface OpenedJoin {
  * `ephemeralPublic`, if given, must be x25519Base(ephemeralSecret), computed ahead of time while idle
  * (firmware/src/precompute.ts); it saves one X25519 here.
  */
-export function sealJoin(boxKey: Uint8Array, join: JoinMsg, cellSize: number, ephemeralSecret: Uint8Array, ephemeralPublic?: Uint8Array | null): SealedJoin {
+export function sealJoin(boxKey: Uint8Array, join: JoinMsg | ResumeMsg, cellSize: number, ephemeralSecret: Uint8Array, ephemeralPublic?: Uint8Array | null): SealedJoin {
   const epk = ephemeralPublic ? ephemeralPublic : x25519Base(ephemeralSecret);
   const shared = x25519Shared(ephemeralSecret, boxKey);
   const k = joinKey(shared, epk, boxKey);
@@ -118,7 +119,7 @@ export function openJoin(boxSecret: Uint8Array, boxKey: Uint8Array, cell: Uint8A
   }
   try {
     const m = decodeMessage(plain);
-    if (m.type !== MSG_JOIN) throw new DecodeError('bad_type', 'JOIN cell carries type ' + m.type);
+    if (m.type !== MSG_JOIN && m.type !== MSG_RESUME) throw new DecodeError('bad_type', 'JOIN cell carries type ' + m.type);
     return { msg: m, refuseKey: refuseKey(shared, h.epk, boxKey) };
   } finally {
     wipe(shared);

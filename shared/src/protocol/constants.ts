@@ -34,6 +34,11 @@ export const MSG_DATA = 0x08;
 /** Cover cell (§4, §3.5): sealed like any session cell, dropped by the receiver (Loopix-style cover traffic). */
 export const MSG_COVER = 0x09;
 /** COVER body: does the MSS answer it with one COVER cell (§3.5)? */
+/**
+ * RESUME (§4, §10): a JOIN that also presents a session ticket, sealed in a JOIN cell like any JOIN, to take
+ * over a TmpId and its paid time after a hand-off to another MSS or a restart (paper §6.3).
+ */
+export const MSG_RESUME = 0x0a;
 export const COVER_NO_ANSWER = 0;
 export const COVER_ANSWER = 1;
 
@@ -42,6 +47,8 @@ export const REFUSE_TMPMAC_IN_USE = 1;
 export const REFUSE_CAPACITY = 2;
 export const REFUSE_STALE_BEACON = 3;
 export const REFUSE_BAD_REQUEST = 4;
+/** A RESUME whose ticket is unknown, spent, expired, of an MSS outside the federation, or not redeemed in time (§10). */
+export const REFUSE_TICKET = 5;
 
 /**
  * The text of each REFUSE reason. It is a function of the reason alone, so a REFUSE is fully determined by
@@ -53,6 +60,7 @@ export const REFUSE_TEXTS: { [reason: number]: string } = {
   2: 'MSS full',
   3: 'beacon expired; rejoin',
   4: 'TmpMAC must be unicast, locally administered',
+  5: 'session ticket refused',
 };
 
 /** BYE reasons (§4). */
@@ -64,6 +72,11 @@ export const BYE_SHUTDOWN = 4;
 
 /** DATA channels (§4). Channel 0 is echo: the MSS returns the payload (liveness, benchmarks). */
 export const CHANNEL_ECHO = 0;
+/** Session tickets for hand-off and resumption (§10, docs/handoff.md): 0x40 both ways. */
+export const CHANNEL_TICKET = 0x40;
+/** Ticket parts (§10): the id the issuing MSS files it under, and the secret only the PDA holds. */
+export const TICKET_ID_LEN = 16;
+export const TICKET_SECRET_LEN = 32;
 
 /** Replay window for SESSION cells (§5): cells older than the newest by this many are rejected. */
 export const REPLAY_WINDOW = 32;
@@ -79,6 +92,8 @@ export const TMPID_BYTES = 10; // 80 bits, 16 base32 characters
 export const EXT_PRICE = 1;
 export const EXT_MINT = 2;
 export const EXT_MAIL_DOMAIN = 3;
+/** Federation membership certificate (§2; docs/federation.md). */
+export const EXT_FEDERATION = 4;
 
 export const MAX_MSS_ID_LEN = 32;
 export const MAX_REASON_TEXT = 64;

@@ -21,7 +21,12 @@ import {
   MSG_REKEY,
   MSG_REKEYED,
   MSG_RENEW,
+  MSG_RESUME,
+  MAX_MSS_ID_LEN,
+  TICKET_ID_LEN,
+  TICKET_SECRET_LEN,
 } from './constants';
+import { isValidMssId } from './topics';
 import { isOf } from '../text';
 
 export interface JoinMsg {
@@ -30,6 +35,21 @@ export interface JoinMsg {
   tmpMac: Uint8Array;
   joinNonce: Uint8Array;
   beaconNonce: Uint8Array;
+}
+/** A session ticket as the PDA presents it (§10): which MSS issued it, its id there, and its secret. */
+export interface TicketRef {
+  issuer: string;
+  id: Uint8Array;
+  secret: Uint8Array;
+}
+/** RESUME (§4, §10): a JOIN that presents a session ticket; sent in a JOIN cell, admitted like a JOIN. */
+export interface ResumeMsg {
+  type: 0x0a;
+  kbd: Uint8Array;
+  tmpMac: Uint8Array;
+  joinNonce: Uint8Array;
+  beaconNonce: Uint8Array;
+  ticket: TicketRef;
 }
 export interface AcceptMsg {
   type: 0x02;
@@ -71,7 +91,7 @@ export interface CoverMsg {
   answer: number;
 }
 
-export type Message = JoinMsg | AcceptMsg | RefuseMsg | RenewMsg | RekeyMsg | RekeyedMsg | ByeMsg | DataMsg | CoverMsg;
+export type Message = JoinMsg | ResumeMsg | AcceptMsg | RefuseMsg | RenewMsg | RekeyMsg | RekeyedMsg | ByeMsg | DataMsg | CoverMsg;
 
 const TMPID_CHAR = /[a-z2-7]/;
 const isTmpId = (s: string) => isOf(s, TMPID_CHAR, 1, MAX_TMPID_LEN);
@@ -80,9 +100,15 @@ function encodeBody(m: Message): Uint8Array {
   const w = new Writer();
   switch (m.type) {
     case MSG_JOIN:
+    case MSG_RESUME:
       if (m.kbd.length !== KBD_LEN || m.tmpMac.length !== MAC_LEN || m.joinNonce.length !== JOIN_NONCE_LEN || m.beaconNonce.length !== BEACON_NONCE_LEN)
         throw new Error('JOIN field of wrong length');
       w.bytes(m.kbd).bytes(m.tmpMac).bytes(m.joinNonce).bytes(m.beaconNonce);
+      if (m.type === MSG_RESUME) {
+        const t = m.ticket;
+        if (!isValidMssId(t.issuer) || t.id.length !== TICKET_ID_LEN || t.secret.length !== TICKET_SECRET_LEN) throw new Error('invalid session ticket');
+        w.vbytes8(utf8Encode(t.issuer)).bytes(t.id).bytes(t.secret);
+      }
       break;
     case MSG_ACCEPT:
       if (!isTmpId(m.tmpId)) throw new Error('invalid TmpId');
@@ -146,6 +172,16 @@ export function decodeMessage(plain: Uint8Array): Message {
     case MSG_JOIN:
       m = { type: MSG_JOIN, kbd: b.bytes(KBD_LEN), tmpMac: b.bytes(MAC_LEN), joinNonce: b.bytes(JOIN_NONCE_LEN), beaconNonce: b.bytes(BEACON_NONCE_LEN) };
       break;
+    case MSG_RESUME: {
+      const kbd = b.bytes(KBD_LEN);
+      const tmpMac = b.bytes(MAC_LEN);
+      const joinNonce = b.bytes(JOIN_NONCE_LEN);
+      const beaconNonce = b.bytes(BEACON_NONCE_LEN);
+      const issuer = utf8Decode(b.vbytes8(MAX_MSS_ID_LEN));
+      if (!isValidMssId(issuer)) throw new DecodeError('bad_ticket', 'issuer');
+      m = { type: MSG_RESUME, kbd: kbd, tmpMac: tmpMac, joinNonce: joinNonce, beaconNonce: beaconNonce, ticket: { issuer: issuer, id: b.bytes(TICKET_ID_LEN), secret: b.bytes(TICKET_SECRET_LEN) } };
+      break;
+    }
     case MSG_ACCEPT: {
       const tmpId = utf8Decode(b.vbytes8(MAX_TMPID_LEN));
       if (!isTmpId(tmpId)) throw new DecodeError('bad_tmpid');
