@@ -7,6 +7,10 @@
  * With `mail` each anonymous session sends Alice one mail instead of the echo (start -> joined -> mail.send ->
  * mail.sent -> end -> wiped), the MSS delivers to a maildir, through its exponential mix when `mix` is on, and
  * the run ends with the timing attack of paper §6.1 on its own capture (host/audit/timing.ts).
+ *
+ * With `mss: 2` and `handoff` there are two MSSs of one federation, each on its own air, and every session
+ * starts at the first and is handed off to the second (paper §6.3, host/lab/handoff.ts); the run ends by
+ * auditing both airs' captures together.
  */
 import { join } from 'node:path';
 import { CHANNEL_ECHO } from '../../shared/src/protocol/constants';
@@ -16,6 +20,8 @@ import { readCapture } from '../audit/tshark';
 import { readMaildirMails, timingAttack, uplinkCells, type OutgoingMail } from '../audit/timing';
 import { generateKey } from '../recipient/keys';
 import { Testbed, type LabPda, type SetupStep } from './testbed';
+import { sitePcap } from './federation';
+import { auditBothAirs, handoffSession, summarizeHandoffs, type HandoffRecord, type HandoffSummary, type TwoAirAudit } from './handoff';
 
 export interface LabRunOptions {
   pdas: number;
@@ -33,6 +39,10 @@ export interface LabRunOptions {
    * a Poisson stream, one every `gapSec` on average over all PDAs (default LAB_MAIL_GAP_SEC).
    */
   mail?: { mix: boolean; mixMeanDelaySec?: number; gapSec?: number };
+  /** 1 (default) or 2 MSSs; two only with `handoff`. */
+  mss?: number;
+  /** Every session starts at the first MSS and is handed off to the second (needs `mss: 2`). */
+  handoff?: boolean;
 }
 
 /** What the lab measured about its mail, and the timing attack on its own capture. */
@@ -99,6 +109,22 @@ export interface LabRunResult {
   leftover: string[];
   mail?: LabMailResult;
   attack?: LabAttack;
+  /** With `handoff`: each hand-off, and the audit of both airs' captures together. */
+  handoff?: HandoffSummary;
+  audit?: TwoAirAudit;
+  /** With `handoff` and `pcap`: the capture of each air (the first MSS's first). */
+  pcaps?: string[];
+}
+
+/** The option combinations runLab accepts; a message naming the problem otherwise. */
+export function checkLabOptions(o: Pick<LabRunOptions, 'mss' | 'handoff' | 'mail' | 'homeFirst'>): string | null {
+  const mss = o.mss ?? 1;
+  if (mss !== 1 && mss !== 2) return 'mss must be 1 or 2';
+  if (o.handoff && mss !== 2) return 'hand-off needs two MSSs (--mss 2)';
+  if (mss === 2 && !o.handoff) return 'two MSSs are used for hand-off only: add --handoff';
+  if (o.handoff && o.mail) return 'hand-off does not combine with mail';
+  if (o.handoff && o.homeFirst) return 'hand-off does not combine with home-first';
+  return null;
 }
 
 async function anonymousSession(p: LabPda, n: number, timeoutMs: number): Promise<SessionRecord> {
@@ -170,19 +196,22 @@ async function homeSession(p: LabPda, n: number, timeoutMs: number): Promise<Ses
 
 export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   if (!(o.sessions >= 1 && o.sessions <= 100 && o.sessions % 1 === 0)) throw new Error('sessions must be 1..100');
+  const bad = checkLabOptions(o);
+  if (bad) throw new Error(bad);
   const t0 = Date.now();
   const timeoutMs = o.sessionTimeoutMs ?? 30_000;
   const gapSec = o.mail?.gapSec ?? LAB_MAIL_GAP_SEC;
   if (!(gapSec > 0 && gapSec <= 3600)) throw new Error('mail gap must be 0..3600 s');
   const mixDelay = o.mail ? (o.mail.mix ? (o.mail.mixMeanDelaySec ?? labMixMeanDelay(gapSec)) : 0) : 0;
-  // The attack needs the capture: a private one when the caller asked for none.
-  const attackDir = o.mail && !o.pcap ? makeTempDir('hood-labattack-') : null;
+  // The attack and the two-air audit need the captures: private ones when the caller asked for none.
+  const attackDir = (o.mail || o.handoff) && !o.pcap ? makeTempDir(o.handoff ? 'hood-labair-' : 'hood-labattack-') : null;
   const pcap = attackDir ? join(attackDir, 'air.pcap') : o.pcap;
   let tb: Testbed;
   try {
     tb = await Testbed.up({
       pdas: o.pdas, pcap, leaks: o.leaks, bundlePath: o.bundlePath, failAfter: o.failAfter, log: o.log, onPrefix: o.onPrefix,
       mail: o.mail ? { mixMeanDelaySec: mixDelay } : undefined,
+      mss: o.mss,
     });
   } catch (e) {
     if (attackDir) removeTempDir(attackDir);
@@ -196,6 +225,8 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   let mails: OutgoingMail[] = [];
   let mail: LabMailResult | undefined;
   let attack: LabAttack | undefined;
+  const moves: HandoffRecord[] = [];
+  let audit: TwoAirAudit | undefined;
   try {
     await Promise.all(
       tb.pdas.map(async (p) => {
@@ -207,6 +238,13 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
           homeIds.push(hello.hostname, hello.clientId);
         }
         for (let i = 0; i < o.sessions; i++) {
+          if (o.handoff) {
+            const h = await handoffSession(tb, p, n++, timeoutMs);
+            o.log?.(`pda${p.index} session ${h.n}: ${h.from} ${h.macFrom} -> ${h.to} ${h.macTo}, TmpId ${h.tmpId === h.resumedTmpId ? 'kept' : 'CHANGED'} (moved in ${h.moveMs} ms, ${h.attempts} attempt(s))`);
+            moves.push(h);
+            sessions.push({ pda: p.index, n: h.n, mode: 'anonymous', mac: h.macFrom, clientId: h.clientIdFrom, tmpId: h.tmpId, ms: h.ms });
+            continue;
+          }
           if (o.mail) await expWait(gapSec * tb.pdas.length);
           const r = o.mail ? await mailSession(p, n++, timeoutMs, recipient, sentAt) : await anonymousSession(p, n++, timeoutMs);
           o.log?.('pda' + p.index + ' session ' + r.n + ': ' + r.mac + ' ' + r.tmpId + ' (' + r.ms + ' ms)');
@@ -231,6 +269,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     // Let the last frames (FIN/ACK, IPv6 leaving the link) reach the capture before it stops.
     await new Promise((r) => setTimeout(r, 300));
     await tb.stopCapture();
+    if (o.handoff) audit = await auditBothAirs(tb.pcaps, tb.pdas.map((p) => p.burnedIn));
     if (o.mail && pcap) {
       const truth = sessions.filter((s) => s.tmpId).map((s) => ({ tmpMac: s.mac, tmpId: s.tmpId! }));
       const r = timingAttack(uplinkCells(await readCapture(pcap)), mails, {
@@ -259,5 +298,6 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     leftover,
     ...(mail ? { mail } : {}),
     ...(attack ? { attack } : {}),
+    ...(o.handoff ? { handoff: summarizeHandoffs(moves.sort((a, b) => a.pda - b.pda || a.n - b.n)), audit, pcaps: o.pcap ? [0, 1].map((i) => sitePcap(o.pcap!, i)) : undefined } : {}),
   };
 }

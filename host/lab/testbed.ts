@@ -5,6 +5,12 @@
  * the real firmware bundle on the netns board. Each PDA's veth starts with a fixed, globally
  * administered "burned-in" MAC and stays down until the firmware has loaded a TmpMAC.
  *
+ * With two MSSs (`mss: 2`, hand-off, paper §6.3) the air namespace holds two bridges, br0 for MSS `lab-a` in
+ * `<run>-mss` (10.77.0.0/24) and br1 for MSS `lab-b` in `<run>-mssb` (10.78.0.0/24), each MSS with its own
+ * dnsmasq and each bridge captured into its own file; the two MSSs reach each other's MSS-to-MSS endpoint
+ * over a veth pair of their own (10.79.0.0/30), on neither air. A PDA's station starts on br0;
+ * moveStation() moves its bridge port to the other bridge, as a radio re-associates with another AP.
+ *
  * Cleanup: every namespace name carries the run prefix (names.ts); down() stops the processes by pid
  * and deletes exactly this run's namespaces. It runs on any setup failure, and a synchronous copy runs
  * from the process 'exit' handler, so an exception, a failed assertion or a signal handled by the CLI
@@ -24,6 +30,7 @@ import { addBridge, addNamespace, addStation, killNamespacePids, listNamespaces,
 import { newRunPrefix, ownerPid, pidAlive, prefixOf, runNames, type RunNames } from './names';
 import { makeTempDir, removeTempDir } from '../common/temp-dir';
 import { LabProc } from './procs';
+import { BACKBONE_PREFIX_LEN, LAB_FEDERATION, makeLabFederation, PEER_PORT, SITES, sitePcap, type LabMssSite } from './federation';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_BUNDLE = join(ROOT, 'firmware/dist/hood.js');
@@ -51,6 +58,8 @@ export interface TestbedOptions {
   onPrefix?: (prefix: string) => void;
   /** The MSS relays mail to a local maildir, through an exponential mix of this mean delay (0 = none). */
   mail?: { mixMeanDelaySec: number };
+  /** 1 (default) or 2: two MSSs of one federation, each on its own air (hand-off). */
+  mss?: number;
 }
 
 /** The burned-in (globally administered, unicast) MAC of PDA `i`: Espressif's OUI, fixed per index. */
@@ -68,6 +77,9 @@ export class LabPda {
     readonly burnedIn: string,
     readonly leaks: LeakKind[],
   ) {}
+
+  /** The MSS site (index into Testbed.sites) whose bridge the station is on. */
+  site = 0;
 
   /** Every event so far, in order. */
   get events(): PdaEvent[] {
@@ -109,7 +121,13 @@ export class Testbed {
   maildir = '';
   private procs: LabProc[] = [];
   private created: string[] = [];
-  private capture: LabProc | null = null;
+  private captures: LabProc[] = [];
+  /** The MSSs of this run: one, or the two of the lab federation. */
+  sites: LabMssSite[] = [];
+  /** Capture file of each site (with `pcap`). */
+  pcaps: string[] = [];
+  /** With two MSSs: the federation key each PDA pins, hex. */
+  federationKey = '';
   private downPromise: Promise<string[]> | null = null;
   private log: (s: string) => void;
 
@@ -125,6 +143,8 @@ export class Testbed {
 
   static async up(opts: TestbedOptions): Promise<Testbed> {
     if (!(opts.pdas >= 1 && opts.pdas <= MAX_PDAS && opts.pdas % 1 === 0)) throw new Error('pdas must be 1..' + MAX_PDAS);
+    if (opts.mss !== undefined && opts.mss !== 1 && opts.mss !== 2) throw new Error('mss must be 1 or 2');
+    if (opts.mss === 2 && opts.mail) throw new Error('mail is not available with two MSSs');
     if (typeof process.getuid === 'function' && process.getuid() !== 0) {
       throw new Error('the lab needs root (network namespaces); run as root, e.g. sudo hood lab run');
     }
@@ -159,62 +179,101 @@ export class Testbed {
     return p;
   }
 
+  /** The namespace of site `i`. */
+  siteNs(i: number): string {
+    return this.prefix + '-' + this.sites[i].nsName;
+  }
+
   private async setup(bundle: string): Promise<void> {
     const n = this.names;
+    const two = this.opts.mss === 2;
+    this.sites = two ? SITES : [{ ...SITES[0], mssId: this.mssId }];
+    const sites = this.sites;
     await this.ns(n.air);
-    await this.ns(n.mss);
+    for (let i = 0; i < sites.length; i++) await this.ns(this.siteNs(i));
     for (let i = 0; i < this.opts.pdas; i++) await this.ns(n.pda(i));
     this.step('namespaces');
 
     // The medium and the MSS do not speak IPv6: whatever IPv6 is on the air comes from a PDA.
     const noV6 = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
     await nsSysctl(n.air, noV6);
-    await nsSysctl(n.mss, noV6);
-    await addBridge(n.air, 'br0');
-    // No IGMP querier chatter from the bridge itself.
-    await execFileOk(['-n', n.air, 'link', 'set', 'br0', 'type', 'bridge', 'mcast_snooping', '0']);
-    await addStation(n.mss, 'eth0', n.air, 'mss0', 'br0');
-    await execFileOk(['-n', n.mss, 'addr', 'add', MSS_IP + '/24', 'dev', 'eth0']);
-    await execFileOk(['-n', n.mss, 'link', 'set', 'eth0', 'up']);
+    for (let i = 0; i < sites.length; i++) {
+      const s = sites[i];
+      const ns = this.siteNs(i);
+      await nsSysctl(ns, noV6);
+      await addBridge(n.air, s.bridge);
+      // No IGMP querier chatter from the bridge itself.
+      await execFileOk(['-n', n.air, 'link', 'set', s.bridge, 'type', 'bridge', 'mcast_snooping', '0']);
+      await addStation(ns, 'eth0', n.air, s.airPort, s.bridge);
+      await execFileOk(['-n', ns, 'addr', 'add', s.ip + '/24', 'dev', 'eth0']);
+      await execFileOk(['-n', ns, 'link', 'set', 'eth0', 'up']);
+    }
+    if (two) {
+      // The backbone between the two MSSs: a veth pair of its own, on neither bridge, never captured.
+      const a = this.siteNs(0);
+      const b = this.siteNs(1);
+      await execFileOk(['-n', a, 'link', 'add', 'bb0', 'type', 'veth', 'peer', 'name', 'bb0', 'netns', b]);
+      for (let i = 0; i < 2; i++) {
+        await execFileOk(['-n', this.siteNs(i), 'addr', 'add', sites[i].backboneIp + '/' + BACKBONE_PREFIX_LEN, 'dev', 'bb0']);
+        await execFileOk(['-n', this.siteNs(i), 'link', 'set', 'bb0', 'up']);
+      }
+    }
     this.step('bridge');
 
     for (let i = 0; i < this.opts.pdas; i++) {
       const mac = burnedInMac(i);
       // The PDA's NIC: created DOWN with the burned-in address; only the firmware brings it up.
-      await addStation(n.pda(i), 'eth0', n.air, 'pda' + i, 'br0', mac);
+      await addStation(n.pda(i), 'eth0', n.air, 'pda' + i, sites[0].bridge, mac);
       this.pdas.push(new LabPda(i, n.pda(i), mac, (this.opts.leaks && this.opts.leaks[i]) || []));
     }
     this.step('stations');
 
     if (this.opts.pcap) {
-      const file = resolve(this.opts.pcap);
-      rmSync(file, { force: true });
-      const args = ['-i', 'br0', '-w', file, '-q'];
-      if (file.endsWith('.pcap')) args.push('-P');
-      // dumpcap puts br0 in promiscuous mode, so the bridge hands it every frame it forwards.
-      this.capture = this.spawn('dumpcap', n.air, 'dumpcap', args);
-      await this.capture.waitLine((l) => l.startsWith('File:') || l.startsWith('Capturing on'), 10_000);
+      for (let i = 0; i < sites.length; i++) {
+        const file = sitePcap(resolve(this.opts.pcap), i);
+        this.pcaps.push(file);
+        rmSync(file, { force: true });
+        const args = ['-i', sites[i].bridge, '-w', file, '-q'];
+        if (file.endsWith('.pcap')) args.push('-P');
+        // dumpcap puts the bridge in promiscuous mode, so the bridge hands it every frame it forwards.
+        const c = this.spawn('dumpcap' + (i ? '-' + sites[i].bridge : ''), n.air, 'dumpcap', args);
+        this.captures.push(c);
+        await c.waitLine((l) => l.startsWith('File:') || l.startsWith('Capturing on'), 10_000);
+      }
     }
     this.step('capture');
 
     const lease = Math.max(120, this.opts.leaseSec ?? 120);
-    const dns = this.spawn('dnsmasq', n.mss, 'dnsmasq', [
-      '--keep-in-foreground', '--conf-file=/dev/null', '--port=0', '--interface=eth0', '--bind-interfaces',
-      '--dhcp-range=' + SUBNET + '.100,' + SUBNET + '.250,255.255.255.0,' + lease + 's',
-      '--dhcp-leasefile=' + join(this.workDir, 'leases'), '--pid-file=' + join(this.workDir, 'dnsmasq.pid'),
-      '--no-ping', '--dhcp-authoritative', '--log-dhcp', '--log-facility=-', '--no-hosts', '--no-resolv',
-    ]);
-    await dns.waitLine((l) => /DHCP, sockets bound/.test(l), 10_000);
+    for (let i = 0; i < sites.length; i++) {
+      const sub = sites[i].subnet;
+      const tag = i ? '-' + sites[i].nsName : '';
+      const dns = this.spawn('dnsmasq' + tag, this.siteNs(i), 'dnsmasq', [
+        '--keep-in-foreground', '--conf-file=/dev/null', '--port=0', '--interface=eth0', '--bind-interfaces',
+        '--dhcp-range=' + sub + '.100,' + sub + '.250,255.255.255.0,' + lease + 's',
+        '--dhcp-leasefile=' + join(this.workDir, 'leases' + tag), '--pid-file=' + join(this.workDir, 'dnsmasq' + tag + '.pid'),
+        '--no-ping', '--dhcp-authoritative', '--log-dhcp', '--log-facility=-', '--no-hosts', '--no-resolv',
+      ]);
+      await dns.waitLine((l) => /DHCP, sockets bound/.test(l), 10_000);
+    }
     this.step('dhcp');
 
-    const mss = this.spawn('mss', n.mss, process.execPath, [
-      '--import', 'tsx', join(ROOT, 'host/lab/mss-main.ts'), '--data-dir', join(this.workDir, 'mss'), '--host', MSS_IP,
-      '--port', String(BROKER_PORT), '--mss-id', this.mssId,
-      ...(this.opts.mail ? ['--mail', '--mix-mean-delay', String(this.opts.mail.mixMeanDelaySec)] : []),
-    ]);
-    const ready = JSON.parse(await mss.waitLine((l) => l.startsWith('{"ready":true'), 60_000));
-    this.identityKey = ready.identityKey;
-    this.maildir = ready.maildir || '';
+    const dataDirs = sites.map((s) => join(this.workDir, s.nsName));
+    const fed = two ? makeLabFederation(this.workDir, dataDirs) : null;
+    if (fed) this.federationKey = fed.keyHex;
+    const readies = await Promise.all(
+      sites.map(async (s, i) => {
+        const mss = this.spawn(s.nsName, this.siteNs(i), process.execPath, [
+          '--import', 'tsx', join(ROOT, 'host/lab/mss-main.ts'), '--data-dir', dataDirs[i], '--host', s.ip,
+          '--port', String(BROKER_PORT), '--mss-id', s.mssId,
+          ...(this.opts.mail ? ['--mail', '--mix-mean-delay', String(this.opts.mail.mixMeanDelaySec)] : []),
+          ...(fed ? ['--federation', fed.listFile, '--peer-listen', s.backboneIp + ':' + PEER_PORT] : []),
+        ]);
+        return JSON.parse(await mss.waitLine((l) => l.startsWith('{"ready":true'), 60_000));
+      }),
+    );
+    this.mssId = sites[0].mssId;
+    this.identityKey = readies[0].identityKey;
+    this.maildir = readies[0].maildir || '';
     this.step('mss');
 
     await Promise.all(
@@ -224,17 +283,33 @@ export class Testbed {
         p.proc = this.spawn('pda' + p.index, p.ns, process.execPath, args, { stdin: true, onLine: (l) => p.onLine(l) });
         await p.waitFor((e) => e.ev === 'boot', 60_000, 0);
         const since = p.events.length;
-        p.cmd({ cmd: 'config', brokerHost: MSS_IP, brokerPort: BROKER_PORT, mssId: this.mssId });
-        p.cmd({ cmd: 'pin', mssId: this.mssId, key: this.identityKey });
-        await p.waitFor((e) => e.ev === 'pinned', 10_000, since);
+        p.cmd({ cmd: 'config', brokerHost: sites[0].ip, brokerPort: BROKER_PORT, mssId: this.mssId });
+        if (fed) {
+          // Only the federation is pinned: both MSSs are accepted through their membership certificates.
+          p.cmd({ cmd: 'pin_federation', name: LAB_FEDERATION, key: fed.keyHex });
+          await p.waitFor((e) => e.ev === 'pinned_federation', 10_000, since);
+        } else {
+          p.cmd({ cmd: 'pin', mssId: this.mssId, key: this.identityKey });
+          await p.waitFor((e) => e.ev === 'pinned', 10_000, since);
+        }
       }),
     );
     this.step('pdas');
   }
 
+  /**
+   * Move PDA `p`'s station to the bridge of site `site`: the radio re-associating with another access
+   * point. Only the air-side port changes bridge; the PDA's own NIC is untouched.
+   */
+  async moveStation(p: LabPda, site: number): Promise<void> {
+    if (!(site >= 0 && site < this.sites.length)) throw new Error('no MSS site ' + site);
+    await execFileOk(['-n', this.names.air, 'link', 'set', 'pda' + p.index, 'master', this.sites[site].bridge]);
+    p.site = site;
+  }
+
   /** Stop the capture (flushing the file); the rest keeps running. */
   async stopCapture(): Promise<void> {
-    if (this.capture) await this.capture.stop(5000);
+    for (const c of this.captures) await c.stop(5000);
   }
 
   /**
@@ -248,9 +323,9 @@ export class Testbed {
   }
 
   private async doDown(): Promise<string[]> {
-    const order = this.procs.filter((p) => p !== this.capture).reverse();
+    const order = this.procs.filter((p) => this.captures.indexOf(p) < 0).reverse();
     await Promise.all(order.map((p) => p.stop(3000)));
-    if (this.capture) await this.capture.stop(5000);
+    for (const c of this.captures) await c.stop(5000);
     for (const ns of this.created.slice().reverse()) {
       await killNamespacePids(ns, 1000); // safety net: nothing of ours may outlive its namespace
       await deleteNamespace(ns);

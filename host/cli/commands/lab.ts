@@ -10,7 +10,7 @@ import { parseLeakKind, type LeakKind } from '../../../boards/netns/leaks';
 import { isRunPrefix } from '../../lab/names';
 import { deleteNamespace, killNamespacePids, leftoverNamespaces } from '../../lab/netns';
 import { pdaProcessCommand } from '../../lab/pda-command';
-import { runLab, type LabRunResult } from '../../lab/run';
+import { checkLabOptions, runLab, type LabRunResult } from '../../lab/run';
 import { downAllTestbeds, leftoverWorkDirs, Testbed, MSS_IP, BROKER_PORT } from '../../lab/testbed';
 import { parseIntOption } from '../options';
 import { jsonOption, printResult, type JsonFlag } from '../output';
@@ -56,7 +56,22 @@ function teardownOnSignal(): () => void {
 function runText(r: LabRunResult, homeFirst: boolean): string {
   const anon = r.sessions.filter((s) => s.mode === 'anonymous').length;
   let t = `ok: ${r.sessions.length} sessions (${anon} anonymous) on ${r.pdas.length} PDAs in ${r.ms} ms; namespaces removed\n`;
-  if (r.pcap) {
+  if (r.handoff) {
+    for (const m of r.handoff.moves) {
+      t += `hand-off: pda${m.pda} session ${m.n}: ${m.from} ${m.macFrom} -> ${m.to} ${m.macTo}, TmpId ${m.resumedTmpId === m.tmpId ? 'kept' : 'CHANGED'}, ${m.moveMs} ms\n`;
+    }
+    const h = r.handoff;
+    t += `hand-offs: ${h.resumed}/${h.sessions} resumed, TmpId kept in ${h.tmpIdKept}, TmpMAC and client id new in ${h.macChanged}\n`;
+  }
+  if (r.audit) {
+    const a = r.audit;
+    t += `audit:   ${a.ok ? 'PASS' : 'FAIL'} over both airs (${a.files.join(', ')}): ${a.sessionCount} sessions, ${a.linking} linking identifier(s), ${a.leaks.length} leak(s), burned-in MAC in ${a.burnedInFrames} frame(s)\n`;
+    for (const l of a.leaks.slice(0, 20)) t += `  leak: ${l.reason} ${l.kind} ${l.value}: ${l.detail}\n`;
+  }
+  if (r.pcaps) {
+    const args = r.pdas.map((p) => '--burned-in ' + p.burnedIn);
+    t += `captures: ${r.pcaps.join(' ')}\naudit:   hood audit pcap ${r.pcaps.join(' ')} ${args.join(' ')}\n`;
+  } else if (r.pcap) {
     const args = r.pdas.map((p) => '--burned-in ' + p.burnedIn).concat(r.homeIds.map((h) => '--home-id ' + h));
     t += `capture: ${r.pcap}\naudit:   hood audit pcap ${r.pcap} ${args.join(' ')}${homeFirst ? ' --allow-home' : ''}\n`;
   }
@@ -83,9 +98,21 @@ export function registerLabCommands(program: Command): void {
     .option('--mail', 'each anonymous session mails Alice; the run ends with the timing attack (hood audit timing) on its own capture')
     .option('--mix <on|off>', "with --mail: the MSS's exponential mix on or off", parseMix, false)
     .option('--mix-mean-delay <sec>', 'with --mix on: this mean delay instead of the one picked from the lab send rate', parseDelay)
-    .action(async (o: JsonFlag & { pdas: number; sessions: number; pcap?: string; homeFirst?: boolean; leak: Leaks; mail?: boolean; mix: boolean; mixMeanDelay?: number }) => {
+    .option('--mss <n>', 'MSSs, each on its own air: 1, or 2 (a federation; needs --handoff)', parseIntOption, 1)
+    .option(
+      '--handoff',
+      'with --mss 2: each session starts at MSS lab-a and is handed off to lab-b (paper §6.3); the run ends by auditing both airs together. ' +
+        '--pcap FILE then captures lab-a\'s air into FILE and lab-b\'s into FILE with -b before the extension (out.pcap, out-b.pcap)',
+    )
+    .action(async (o: JsonFlag & { pdas: number; sessions: number; pcap?: string; homeFirst?: boolean; leak: Leaks; mail?: boolean; mix: boolean; mixMeanDelay?: number; mss: number; handoff?: boolean }) => {
       if (!o.mail && (o.mix || o.mixMeanDelay !== undefined)) {
         process.stderr.write('hood lab run: --mix and --mix-mean-delay need --mail\n');
+        process.exitCode = 2;
+        return;
+      }
+      const bad = checkLabOptions({ mss: o.mss, handoff: !!o.handoff, mail: o.mail ? { mix: o.mix } : undefined, homeFirst: !!o.homeFirst });
+      if (bad) {
+        process.stderr.write('hood lab run: ' + bad + '\n');
         process.exitCode = 2;
         return;
       }
@@ -98,11 +125,13 @@ export function registerLabCommands(program: Command): void {
           leaks: o.leak,
           homeFirst: !!o.homeFirst,
           mail: o.mail ? { mix: o.mix, mixMeanDelaySec: o.mix ? o.mixMeanDelay : undefined } : undefined,
+          mss: o.mss,
+          handoff: !!o.handoff,
           onPrefix: (p) => process.stdout.write(o.json ? '' : 'lab run ' + p + '\n'),
           log: o.json ? undefined : (s) => process.stdout.write('  ' + s + '\n'),
         });
         printResult(o, r, (x) => runText(x, !!o.homeFirst));
-        if (r.leftover.length) process.exitCode = 1;
+        if (r.leftover.length || (r.audit && !r.audit.ok)) process.exitCode = 1;
       } finally {
         off();
       }

@@ -67,6 +67,10 @@ export function registerMssCommands(program: Command): void {
     .option('--nymble-manager <url>', 'require an Extended Nymble ticket from every session, checked with this NM (hood nymble serve); off by default')
     .option('--nymble-key <file>', 'the MAC key this MSS shares with the NM (hood nymble register-mss; mode 0600)')
     .option('--nymble-complaints-listen <host:port>', 'with --nymble-manager: where recipients complain about a mail by its TmpId (hood recipient complain)')
+    .option('--ticket-ttl <sec>', 'lifetime of a session ticket (resumption after a restart, hand-off; docs/handoff.md); renewed every half lifetime', parseIntOption, 600)
+    .option('--no-resume', 'give no session tickets: a restart of the MSS or broker ends every session for good')
+    .option('--federation <file>', 'member of this federation (hood federation sign): certificate in the beacon, hand-off to and from its other members')
+    .option('--peer-listen <host:port>', 'with --federation: where the MSS-to-MSS endpoint listens (the url the list gives for this MSS)')
     .option('--log-level <level>', 'pino log level', 'info');
   addMailOptions(mss);
   mss.action(async (o) => {
@@ -74,6 +78,9 @@ export function registerMssCommands(program: Command): void {
       if (o.price > 0 && !/^[a-z]{1,16}$/.test(o.unit)) throw new Error('--unit must be 1-16 letters a-z');
       const dataDir = resolve(o.dataDir);
       if (!!o.nymbleManager !== !!o.nymbleKey) throw new Error('--nymble-manager and --nymble-key go together');
+      if (!!o.federation !== !!o.peerListen) throw new Error('--federation and --peer-listen go together');
+      if (o.federation && !o.resume) throw new Error('--federation needs session tickets: drop --no-resume');
+      if (!(o.ticketTtl >= 10 && o.ticketTtl <= 86400)) throw new Error('--ticket-ttl must be 10..86400 seconds');
       const brokerPassword = o.broker ? await brokerPasswordFromCli(o) : undefined;
       const lock = o.price > 0 ? takeTillLock(dataDir) : { release() {} };
       await runUntilSignal(
@@ -92,6 +99,8 @@ export function registerMssCommands(program: Command): void {
                   : false,
               mail: o.mail ? mailOptionsFromCli(o, { dataDir, log, mssId: o.mssId }) : false,
               dashboard: o.dashboard ? (o.dashboard === true ? DEFAULT_DASHBOARD_LISTEN : parseHostPort(o.dashboard)) : false,
+              handoff: o.resume ? { ticketTtlSec: o.ticketTtl } : false,
+              federation: o.federation ? { file: resolve(o.federation), listen: parseHostPort(o.peerListen) } : undefined,
               nymble: o.nymbleManager ? { nmUrl: o.nymbleManager, keyFile: resolve(o.nymbleKey), complaintsListen: o.nymbleComplaintsListen ? parseHostPort(o.nymbleComplaintsListen) : undefined } : false,
               dataDir,
               log,
