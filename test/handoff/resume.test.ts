@@ -20,6 +20,7 @@ let dir: string;
 let port: number;
 let mss: RunningMss | null = null;
 let bob: Wallet;
+let acct: { token: string };
 const pdas: EmuPda[] = [];
 
 const start = () =>
@@ -41,7 +42,7 @@ beforeAll(async () => {
   dir = testDir('hood-resume-');
   port = await freePort();
   mss = await start();
-  const acct = await mss.payment!.bank!.mint.createAccount('bob');
+  acct = await mss.payment!.bank!.mint.createAccount('bob');
   await mss.payment!.bank!.mint.creditAccount('bob', 200);
   bob = new Wallet(join(dir, 'bob-wallet'));
   await bob.withdraw(mss.payment!.bankUrl, acct.token, 100);
@@ -85,5 +86,42 @@ describe('resumption after an MSS restart', () => {
     // Nothing of the session's keys is on the MSS's disk: the route file holds no K_BD, key or TmpMAC.
     const routes = readFileSync(join(dir, 'mss', 'routes.sqlite'));
     expect(routes.includes(Buffer.from(resumed.tmpMac))).toBe(false);
+    pda.powerOff();
+  }, 120_000);
+
+  it('the ACCEPT of a RESUME lost on the air: the PDA tries again with the same ticket and gets the same session', async () => {
+    const pda = pdaFor(mss!.gw, BUNDLE);
+    pdas.push(pda);
+    await bob.withdraw(mss!.payment!.bankUrl, acct.token, 20);
+    const token = await bob.exportToken(mss!.payment!.bankUrl, 4, { format: 'B', dleq: false });
+    pda.storage.write('hood.coins', JSON.stringify({ v: 1, proofs: decodeToken(token).proofs.map((p) => ({ amount: p.amount, id: p.id, secret: p.secret, C: p.C })) }));
+    const since0 = pda.events.length;
+    pda.cmd({ cmd: 'start', joinTimeoutMs: 3000 });
+    const joined = await pda.waitFor('joined', 20_000, since0);
+    await pda.waitFor('paid', 20_000, since0);
+    await pda.waitFor('ticket', 10_000, since0);
+    const since = pda.events.length;
+    await mss!.stop();
+    mss = null;
+    mss = await start();
+    // The air loses the first downlink cell of the restarted MSS: the ACCEPT of the PDA's RESUME.
+    const client = mss.gw.client;
+    const publish = client.publish.bind(client) as (...a: unknown[]) => unknown;
+    let lost = 0;
+    (client as unknown as { publish: (...a: unknown[]) => unknown }).publish = (...a: unknown[]) => {
+      if (lost === 0 && String(a[0]).includes('/down/')) {
+        lost++;
+        return client;
+      }
+      return publish(...a);
+    };
+    const back = await pda.waitFor((e) => e.ev === 'resumed' || e.ev === 'wiped', 60_000, since);
+    expect(lost).toBe(1);
+    expect(back).toMatchObject({ ev: 'resumed', tmpId: joined.tmpId });
+    expect(pda.events.slice(since).some((e) => e.ev === 'join_timeout')).toBe(true);
+    expect(mss.handoff!.stats.reclaimed).toBe(1);
+    expect(mss.gw.core.sessions.size).toBe(1);
+    // Its first cell under the new keys spent the ticket for good.
+    await expect.poll(() => mss!.gw.core.sessions.findByTmpId(joined.tmpId)?.resumedUnconfirmed, { timeout: 5000 }).toBe(false);
   }, 120_000);
 });
