@@ -301,7 +301,7 @@ export class MssCore {
     return { ok: true, what: 'join', tmpId };
   }
 
-  /** Create the session and send ACCEPT (§7.1 step 8); a resumed one gets its services' state back first. */
+  /** Create the session and send ACCEPT (§7.1 step 8); a resumed one gets its services' state back. */
   private admit(join: JoinMsg | ResumeMsg, keys: SessionKeys, kbdId: string, tmpId: string, expiresAt: number, resumed: ResumedRoute | null): Session {
     const now = this.now();
     const s: Session = {
@@ -321,10 +321,12 @@ export class MssCore {
     };
     this.sessions.add(s);
     this.stats.accepted++;
+    // ACCEPT is the session's first downlink cell (seq 0, §3.2); services may answer right away in onStart.
+    this.send(s, { type: MSG_ACCEPT, tmpId, idleTimeoutSec: this.config.idleTimeoutSec, maxSessionSec: Math.max(0, Math.round((expiresAt - now) / 1000)) });
     const ctx = this.ctxFor(s);
     for (const svc of this.services.values()) svc.onStart?.(ctx);
+    // Before any cell of the new session is read (this is one synchronous turn): what the session had.
     if (resumed) for (const svc of this.services.values()) if (svc.resume && resumed.state[svc.channel] !== undefined) svc.resume(ctx, resumed.state[svc.channel]);
-    this.send(s, { type: MSG_ACCEPT, tmpId, idleTimeoutSec: this.config.idleTimeoutSec, maxSessionSec: Math.max(0, Math.round((expiresAt - now) / 1000)) });
     this.log.info({ event: resumed ? 'session_resumed' : 'session_admitted', tmpId, tmpMac: s.tmpMac, sessions: this.sessions.size }, resumed ? 'session resumed' : 'session admitted');
     return s;
   }
