@@ -164,7 +164,9 @@ export function auditCaptures(captures: Capture[], o: AuditOptions): AuditReport
 
   const perSession = new Map<Session, Sighting[]>();
   for (const s of g.sessions) perSession.set(s, s.frames.filter((f) => f.client).flatMap((f) => frameIdentifiers(f, mqttPorts)));
-  const unattributed = g.unattributed.flatMap((f) => frameIdentifiers(f, mqttPorts));
+  // Each unattributed sighting keeps the capture it was seen in: one in one air that names a session of
+  // another air (a PDA's last frames under its old TmpMAC reaching the next MSS's air) links the two.
+  const unattributed = groups.flatMap((x, ci) => x.unattributed.flatMap((f) => frameIdentifiers(f, mqttPorts).map((y) => ({ ...y, capture: ci }))));
 
   const isHomeSession = new Map<Session, boolean>();
   for (const s of g.sessions) isHomeSession.set(s, !!o.allowHome && perSession.get(s)!.some((x) => homeMatch(x.kind, x.value, home) !== null));
@@ -219,6 +221,23 @@ export function auditCaptures(captures: Capture[], o: AuditOptions): AuditReport
     else if (x.kind === 'mac' && !isLocalUnicast(x.value) && !homeOk) {
       leaks.push({ reason: 'global-mac', kind: 'mac', value: x.value, sessions: ['unattributed'], frames: [x.frame], detail: 'client MAC is not unicast + locally administered' });
     }
+  }
+  const crossed = new Set<string>();
+  for (const x of unattributed) {
+    if (!isStrong(x.kind)) continue;
+    const e = index.get(key(x.kind, x.value));
+    const elsewhere = e ? e.sessions.filter((s) => captureOf.get(s) !== x.capture && !isHomeSession.get(s)) : [];
+    const k = key(x.kind, x.value) + '\u0000' + x.capture;
+    if (elsewhere.length === 0 || crossed.has(k)) continue;
+    crossed.add(k);
+    leaks.push({
+      reason: 'reused',
+      kind: x.kind,
+      value: x.value,
+      sessions: [...elsewhere.map((s) => s.id), 'unattributed'],
+      frames: [x.frame, ...e!.frames].slice(0, 5),
+      detail: 'seen outside any session in ' + captures[x.capture].file + ' and in a session of another capture: links the airs of two MSSs',
+    });
   }
   const distinct = new Set([...index.keys(), ...seenU]);
 

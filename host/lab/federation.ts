@@ -5,7 +5,7 @@
  * own between the two MSS namespaces (the backbone), which is on neither air and is never captured.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { generateFederationKey, loadFederationKey } from '../federation/keys';
 import { signFederationList } from '../federation/list';
 import { loadOrCreateMssKeys } from '../mss/keys';
@@ -56,6 +56,8 @@ export function makeLabFederation(dir: string, dataDirs: string[]): LabFederatio
 /** Capture file of site `i`: FILE for the first air, FILE with `-b` before its extension for the second. */
 export function sitePcap(file: string, i: number): string {
   if (i === 0) return file;
-  const ext = extname(file);
+  // A dot file (`.pcap`) is all extension: the format dumpcap picks from the name must stay the same.
+  const name = basename(file);
+  const ext = extname(file) || (name.startsWith('.') ? name : '');
   return file.slice(0, file.length - ext.length) + '-' + String.fromCharCode(97 + i) + ext;
 }

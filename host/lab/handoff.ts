@@ -75,7 +75,8 @@ export async function handoffSession(tb: Testbed, p: LabPda, n: number, timeoutM
   p.cmd({ cmd: 'handoff', mssId: b.mssId, brokerHost: b.ip, brokerPort: BROKER_PORT });
   const m = await p.waitFor((e) => e.ev === 'moving' || e.ev === 'wiped' || (e.ev === 'error' && e.code === 'handoff_failed'), timeoutMs, since);
   if (m.ev !== 'moving') throw new Error('pda' + p.index + ' session ' + n + ' did not leave ' + a.mssId + ': ' + JSON.stringify(m));
-  // The PDA has left lab-a's air: its radio now associates with lab-b's access point.
+  // Once the PDA has left lab-a's access point, its radio associates with lab-b's.
+  await tb.waitStationLeft(p, j.tmpMac, timeoutMs);
   await tb.moveStation(p, 1);
   const r = await p.waitFor((e) => e.ev === 'resumed' || e.ev === 'wiped', timeoutMs, since);
   if (r.ev !== 'resumed') throw new Error('pda' + p.index + ' session ' + n + ' did not resume at ' + b.mssId + ': ' + JSON.stringify(r));
@@ -88,6 +89,8 @@ export async function handoffSession(tb: Testbed, p: LabPda, n: number, timeoutM
   p.cmd({ cmd: 'end' });
   const w = await p.waitFor((e) => e.ev === 'wiped', timeoutMs, since);
   if (!w.ok) throw new Error('pda' + p.index + ' session ' + n + ' not wiped cleanly');
+  // Back to lab-a's access point for the next session, once nothing more of this one can leave the radio.
+  await tb.waitStationLeft(p, r.tmpMac, timeoutMs);
   await tb.moveStation(p, 0);
   return {
     pda: p.index,

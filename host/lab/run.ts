@@ -240,7 +240,6 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
         for (let i = 0; i < o.sessions; i++) {
           if (o.handoff) {
             const h = await handoffSession(tb, p, n++, timeoutMs);
-            o.log?.(`pda${p.index} session ${h.n}: ${h.from} ${h.macFrom} -> ${h.to} ${h.macTo}, TmpId ${h.tmpId === h.resumedTmpId ? 'kept' : 'CHANGED'} (moved in ${h.moveMs} ms, ${h.attempts} attempt(s))`);
             moves.push(h);
             sessions.push({ pda: p.index, n: h.n, mode: 'anonymous', mac: h.macFrom, clientId: h.clientIdFrom, tmpId: h.tmpId, ms: h.ms });
             continue;

@@ -298,6 +298,21 @@ export class Testbed {
   }
 
   /**
+   * Wait until PDA `p` has left its access point: its NIC is down, or no longer carries `mac` (the PDA already
+   * came back up under a new TmpMAC). Until then its last frames under `mac` (MQTT DISCONNECT, TCP FIN, MLD as
+   * its addresses go) still belong on the air it is leaving. Polls the PDA's own NIC; bounded by `timeoutMs`.
+   */
+  async waitStationLeft(p: LabPda, mac: string, timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await execTool('ip', ['-n', p.ns, '-j', 'link', 'show', 'dev', 'eth0']);
+      const l = (JSON.parse(r.stdout) as { address: string; flags: string[] }[])[0];
+      if (!l || l.flags.indexOf('UP') < 0 || l.address.toLowerCase() !== mac.toLowerCase()) return;
+      if (Date.now() > until) throw new Error('pda' + p.index + ' did not leave its access point within ' + timeoutMs + ' ms');
+    }
+  }
+
+  /**
    * Move PDA `p`'s station to the bridge of site `site`: the radio re-associating with another access
    * point. Only the air-side port changes bridge; the PDA's own NIC is untouched.
    */

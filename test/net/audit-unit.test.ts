@@ -183,6 +183,20 @@ describe('auditCaptures: the air at several MSSs', () => {
     }
   });
 
+  it("a session's TmpMAC in a frame outside any session of the OTHER air links the two; in its own air it does not", () => {
+    const a = [...dhcpLease(1, mac(1), '0x1', '10.0.0.5'), ...mqttConnect(1, mac(1), '10.0.0.5', '0', 'a1')];
+    const b = [...dhcpLease(9, mac(2), '0x2', '10.0.1.5'), ...mqttConnect(9, mac(2), '10.0.1.5', '0', 'b2')];
+    // A straggler of the first session (an IPv6 report as its addresses go), no DHCP or MQTT of its own.
+    const straggler = row({ 'frame.number': '85', 'frame.time_epoch': '8.5', 'eth.src': mac(1), 'eth.dst': '33:33:00:00:00:16' });
+    const own = auditCaptures([{ file: 'a', rows: [...a, straggler] }, { file: 'b', rows: b }], { burnedIn: [] });
+    expect(own.leaks).toEqual([]);
+    const other = auditCaptures([{ file: 'a', rows: a }, { file: 'b', rows: [straggler, ...b] }], { burnedIn: [] });
+    expect(other.ok).toBe(false);
+    expect(other.leaks).toHaveLength(1);
+    expect(other.leaks[0]).toMatchObject({ reason: 'reused', kind: 'mac', value: mac(1), sessions: [0, 'unattributed'] });
+    expect(other.leaks[0].detail).toMatch(/outside any session in b .*links the airs of two MSSs/);
+  });
+
   it('random captures: no leak while every session is fresh; one identifier carried between two sessions is found, wherever they are', () => {
     fc.assert(
       fc.property(

@@ -9,8 +9,10 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runLab, type LabRunResult } from '../../host/lab/run';
+import { sitePcap } from '../../host/lab/federation';
+import { checkLabOptions, runLab, type LabRunResult } from '../../host/lab/run';
 import { countFrames, namespacesOf, requireLabHost, tmpFile } from './helpers';
 
 function hood(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string; err: string }> {
@@ -109,4 +111,36 @@ describe('hood lab run --mss 2 --handoff', () => {
     expect(c.code).toBe(2);
     expect(c.err).toMatch(/mss must be 1 or 2/);
   }, 60_000);
+});
+
+describe('lab options and capture names (no root needed)', () => {
+  it('hand-off is accepted exactly with two MSSs and without mail or home-first', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -2, max: 5 }), fc.boolean(), fc.boolean(), fc.boolean(), (mss, handoff, mail, homeFirst) => {
+        const ok = checkLabOptions({ mss, handoff, mail: mail ? { mix: false } : undefined, homeFirst }) === null;
+        const want = (mss === 1 && !handoff) || (mss === 2 && handoff && !mail && !homeFirst);
+        expect(ok).toBe(want);
+      }),
+      { numRuns: 500 },
+    );
+    expect(checkLabOptions({})).toBeNull();
+  });
+
+  it("the second air's capture never overwrites the first, and stays in its directory with its format", () => {
+    const seg = fc.stringMatching(/^[a-z0-9._-]{1,12}$/);
+    fc.assert(
+      fc.property(fc.array(seg, { minLength: 1, maxLength: 4 }), fc.constantFrom('', '.pcap', '.pcapng', '.cap'), (parts, ext) => {
+        const file = '/' + parts.join('/') + ext;
+        const b = sitePcap(file, 1);
+        expect(sitePcap(file, 0)).toBe(file);
+        expect(b).not.toBe(file);
+        expect(b.slice(0, b.lastIndexOf('/'))).toBe(file.slice(0, file.lastIndexOf('/')));
+        if (ext) expect(b.endsWith('-b' + ext)).toBe(true);
+        // libpcap or pcapng follows the name: both files get the same format.
+        expect(b.endsWith('.pcap')).toBe(file.endsWith('.pcap'));
+      }),
+      { numRuns: 1000 },
+    );
+    expect(sitePcap('out.pcap', 1)).toBe('out-b.pcap');
+  });
 });
