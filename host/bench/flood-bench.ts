@@ -10,6 +10,15 @@
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { bundleWorker } from './worker-bundle';
+
+/** The worker's JavaScript, bundled once per process (worker-bundle.ts: no loader hooks in workers). */
+let script = '';
+function workerScript(): string {
+  if (!script) script = bundleWorker(fileURLToPath(new URL('./flood-worker-entry.ts', import.meta.url)));
+  return script;
+}
 import { toHex } from '../../shared/src/bytes';
 import { silentLogger } from '../common/log';
 import { makeTempDir, removeTempDir } from '../common/temp-dir';
@@ -64,7 +73,7 @@ const TARGET_P99_MS = 2000;
 const TARGET_RSS_MIB = 200;
 
 function startWorker<T>(setup: FloodWorkerSetup) {
-  const w = new Worker(new URL('./flood-worker-boot.mjs', import.meta.url), { workerData: setup });
+  const w = new Worker(workerScript(), { workerData: setup });
   let onReady: () => void = () => undefined;
   let onFail: (e: Error) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
@@ -104,7 +113,14 @@ export async function benchFlood(o: FloodBenchOptions): Promise<FloodBenchResult
   const legit = startWorker<LegitResult>({ ...base, role: 'legit', identityKeyHex: toHex(gw.core.identityKey), intervalMs: 1000, timeoutMs: 10_000 });
   try {
     progress(`preparing ${o.connections} flood connections and their JOINs`);
-    await Promise.all([flood.ready, legit.ready]);
+    // Bounded: a worker that never comes up fails the bench with a reason instead of hanging it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([flood.ready, legit.ready]),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('the load-generating workers did not start within 60 s')), 60_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     const acceptedBefore = gw.core.stats.accepted;
     const publishesBefore = emb.stats.publishesIn;
     const load0 = loadavg()[0];

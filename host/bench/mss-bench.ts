@@ -15,6 +15,15 @@
 import { loadavg } from 'node:os';
 import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import { bundleWorker } from './worker-bundle';
+
+/** The worker's JavaScript, bundled once per process (worker-bundle.ts: no loader hooks in workers). */
+let script = '';
+function workerScript(): string {
+  if (!script) script = bundleWorker(fileURLToPath(new URL('./pda-worker-entry.ts', import.meta.url)));
+  return script;
+}
 import { toHex } from '../../shared/src/bytes';
 import { sessionCapacity } from '../../shared/src/protocol/cells';
 import { maxDataPayload } from '../../shared/src/protocol/messages';
@@ -97,7 +106,7 @@ const TARGET_P99_MS = 5;
 const NS_PER_MS = 1e6;
 
 function generatorWorker(setup: WorkerSetup) {
-  const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: setup });
+  const w = new Worker(workerScript(), { workerData: setup });
   const pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   const failAll = (e: Error) => {

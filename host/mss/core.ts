@@ -345,15 +345,26 @@ export class MssCore {
       return this.finishResume(join, keys, kbdId, refuseKey, got);
     }
     this.resuming++;
-    got
-      .catch((e: Error) => 'peer_error: ' + e.message)
-      .then((r) => {
+    got.then(
+      (r) => {
         this.resuming--;
         wipe(t.secret);
         // The MSS's state moved on while the issuer answered: check again what admission checked (§7.1).
         if (typeof r !== 'string' && (this.sessions.findByKbd(kbdId) || this.sessions.tmpMacInUse(join.tmpMac))) r = 'conflict_after_redeem';
         this.finishResume(join, keys, kbdId, refuseKey, r);
-      });
+      },
+      (e: Error) => {
+        // The issuer could not be asked (unreachable, timed out, 5xx): no answer, as for a lost cell. The PDA
+        // tries again with a new K_BD after its JOIN timeout, and the ticket is still good (or, if the issuer
+        // did spend it for us, it answers our repeated redeem the same way).
+        this.resuming--;
+        wipe(t.secret);
+        wipeSessionKeys(keys);
+        wipe(refuseKey);
+        this.stats.resumeRefused.deferred = (this.stats.resumeRefused.deferred || 0) + 1;
+        this.log.warn({ event: 'resume_deferred', err: e.message }, 'RESUME left unanswered: the ticket issuer could not be asked');
+      },
+    );
     return { ok: true, what: 'join' };
   }
 

@@ -76,7 +76,10 @@ export function joinFederation(o: FederationOptions, mssId: string, keys: MssKey
     self,
     async redeemRemote(t) {
       if (!federation.member(t.issuer)) return 'not_a_member';
+      // Network errors, time-outs and 5xx throw: the MSS then gives no answer and the PDA's RESUME is
+      // retried (a redeem the issuer did commit is answered again to the same member: routes.ts).
       const r = await peerRequest({ federation, self, to: t.issuer, path: '/handoff/redeem', body: { id: toHex(t.id), secret: toHex(t.secret) }, timeoutMs });
+      if (r.status >= 500) throw new Error('issuer ' + t.issuer + ' answered ' + r.status);
       if (r.status !== 200) return String((r.body as { error?: unknown } | null)?.error || 'status_' + r.status).slice(0, 40);
       return parseResumed(r.body) || 'bad_answer';
     },

@@ -152,6 +152,10 @@ export class Handoff implements Service, TicketDesk {
     if (!this.o.redeemRemote) return this.refused('not_in_federation');
     return this.o.redeemRemote(t).then((r) => {
       if (typeof r === 'string') return this.refused('peer_' + r);
+      // The issuer answers a repeated redeem from us again (our first answer may have been lost), but a
+      // session already running here under this TmpId is never taken over that way: only its own claim
+      // (above) may, so a ticket seen on the way between MSSs cannot hijack it.
+      if (this.core?.sessionExpiresAt(r.tmpId) !== undefined) return this.refused('already_here');
       this.stats.resumedFromPeer++;
       return claim(r);
     });

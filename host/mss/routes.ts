@@ -55,8 +55,12 @@ interface Row {
   session_expires_at: number;
   state: string;
   moved_to: string | null;
+  moved_at: number | null;
   keep_until: number;
 }
+
+/** How long the member a TmpId moved to may redeem its ticket again (its first answer lost): twice a peer time-out and more. */
+export const REDEEM_AGAIN_MS = 60_000;
 
 const verifierOf = (secret: Uint8Array) => createHash('sha256').update(secret).digest();
 
@@ -80,6 +84,7 @@ export class RouteStore {
       session_expires_at INTEGER NOT NULL,
       state TEXT NOT NULL,
       moved_to TEXT,
+      moved_at INTEGER,
       keep_until INTEGER NOT NULL
     )`);
   }
@@ -98,7 +103,7 @@ export class RouteStore {
          VALUES (?, 'live', ?, ?, ?, ?, ?, NULL, ?)
          ON CONFLICT(tmp_id) DO UPDATE SET status = 'live', ticket_id = excluded.ticket_id, verifier = excluded.verifier,
            ticket_expires_at = excluded.ticket_expires_at, session_expires_at = excluded.session_expires_at,
-           state = excluded.state, moved_to = NULL, keep_until = excluded.keep_until`,
+           state = excluded.state, moved_to = NULL, moved_at = NULL, keep_until = excluded.keep_until`,
       )
       .run(tmpId, Buffer.from(id), verifierOf(secret), expiresAt, sessionExpiresAt, JSON.stringify(state), sessionExpiresAt);
     return { id, secret, expiresAt };
@@ -118,16 +123,23 @@ export class RouteStore {
     if (id.length !== TICKET_ID_LEN || secret.length !== TICKET_SECRET_LEN) return 'unknown';
     const tx = this.db.transaction((): Redeemed | RedeemRefusal => {
       const r = this.db.prepare(`SELECT * FROM routes WHERE ticket_id = ?`).get(Buffer.from(id)) as Row | undefined;
-      if (!r || r.status !== 'live' || !r.verifier) return 'unknown';
+      if (!r || !r.verifier) return 'unknown';
       const v = verifierOf(secret);
       if (!timingSafeEqual(v, r.verifier)) return 'forged';
+      if (r.status === 'moved') {
+        // The same member asking again within REDEEM_AGAIN_MS: our answer was lost on the way (a time-out);
+        // it gets the same answer. Anyone else, or later: spent.
+        if (to !== null && r.moved_to === to && now - (r.moved_at ?? 0) < REDEEM_AGAIN_MS) return { tmpId: r.tmp_id, sessionExpiresAt: r.session_expires_at, state: JSON.parse(r.state) };
+        return 'unknown';
+      }
       if ((r.ticket_expires_at ?? 0) <= now) return 'expired';
       if (r.session_expires_at <= now) return 'session_expired';
       if (to === null) this.db.prepare(`UPDATE routes SET ticket_id = NULL, verifier = NULL, ticket_expires_at = NULL WHERE tmp_id = ?`).run(r.tmp_id);
       else
+        // The ticket id and verifier stay a little (REDEEM_AGAIN_MS) to answer a repeated redeem; sweep() clears them.
         this.db
-          .prepare(`UPDATE routes SET status = 'moved', ticket_id = NULL, verifier = NULL, ticket_expires_at = NULL, moved_to = ?, keep_until = ? WHERE tmp_id = ?`)
-          .run(to, forwardUntil, r.tmp_id);
+          .prepare(`UPDATE routes SET status = 'moved', ticket_expires_at = NULL, moved_to = ?, moved_at = ?, keep_until = ? WHERE tmp_id = ?`)
+          .run(to, now, forwardUntil, r.tmp_id);
       return { tmpId: r.tmp_id, sessionExpiresAt: r.session_expires_at, state: JSON.parse(r.state) };
     });
     return tx.immediate();
@@ -153,6 +165,7 @@ export class RouteStore {
 
   /** Delete what is past its time: routes of sessions past their limit, moved routes past forwarding. */
   sweep(now: number): number {
+    this.db.prepare(`UPDATE routes SET ticket_id = NULL, verifier = NULL WHERE status = 'moved' AND ticket_id IS NOT NULL AND moved_at <= ?`).run(now - REDEEM_AGAIN_MS);
     return this.db.prepare(`DELETE FROM routes WHERE keep_until <= ?`).run(now).changes;
   }
 

@@ -106,7 +106,11 @@ describe('hand-off between two MSSs', () => {
     // needed, so presented again it is refused by its issuer.
     expect(presented).not.toBeNull();
     const again = await b.handoff!.redeem(presented!);
-    expect(again).toBe('peer_unknown');
+    expect(again).toBe('already_here');
+    // …and by any other way to doug, too.
+    expect(a.handoff!.redeemForPeer('erin', presented!.id, presented!.secret)).toMatchObject({ tmpId: joined.tmpId }); // the repeated answer to erin…
+    expect(b.gw.core.sessions.findByTmpId(joined.tmpId)).toBe(atB); // …takes nothing over at erin
+    expect(a.handoff!.redeemForPeer('doug', presented!.id, presented!.secret)).toBe('unknown');
     // A paid channel still serves at erin (a fresh ticket, issued by erin now).
     const n = pda.events.length;
     pda.cmd({ cmd: 'send', channel: 0x40, payload: '01' });
