@@ -79,7 +79,11 @@ export async function handoffSession(tb: Testbed, p: LabPda, n: number, timeoutM
   await tb.waitStationLeft(p, j.tmpMac, timeoutMs);
   await tb.moveStation(p, 1);
   const r = await p.waitFor((e) => e.ev === 'resumed' || e.ev === 'wiped', timeoutMs, since);
-  if (r.ev !== 'resumed') throw new Error('pda' + p.index + ' session ' + n + ' did not resume at ' + b.mssId + ': ' + JSON.stringify(r));
+  if (r.ev !== 'resumed') {
+    // What the PDA went through on the way (errors, refusals, retries), for whoever reads the failure.
+    const path = p.events.slice(since).filter((e) => ['error', 'refused', 'resume_retry', 'join_timeout', 'moving', 'connected', 'beacon', 'rejected'].includes(String(e.ev)));
+    throw new Error('pda' + p.index + ' session ' + n + ' did not resume at ' + b.mssId + ': ' + JSON.stringify(r) + '; on the way: ' + JSON.stringify(path.slice(-12)));
+  }
   const moveMs = Date.now() - tMove;
   const conns = p.events.slice(since).filter((e) => e.ev === 'connected');
   const connB = conns[conns.length - 1];
