@@ -6,6 +6,7 @@
  * nothing of it. A server that does not answer is asked again with growing pauses until the entry
  * expires; until then the local copy stays, collectable as before.
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../common/log';
 import { FilePermissionError, readPrivateFile } from '../common/private-file';
 import type { DropBoxBackend } from '../mail/dropbox';
@@ -29,9 +30,12 @@ export interface RoundStats {
 
 export class ExchangeBackend implements DropBoxBackend {
   readonly rounds: RoundStats = { rounds: 0, requests: 0, coverRequests: 0 };
+  /** Cover rounds (startCover): run, their requests, and those that failed (a server away). */
+  readonly cover = { rounds: 0, requests: 0, failed: 0 };
   private pending = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
+  private coverTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly uploader: ShareUploader,
@@ -98,6 +102,47 @@ export class ExchangeBackend implements DropBoxBackend {
    * until `release`, and a round in which any server fails throws before anything is released.
    */
   async collect(boxKey: Uint8Array): Promise<{ entries: Uint8Array[]; release(): Promise<void> }> {
+    return this.round(boxKey, this.rounds);
+  }
+
+  /**
+   * Cover pickup rounds on a Poisson clock of mean `meanSec` (ACS §3.2: rounds without a real pickup behind
+   * them). Each is a whole round — every server, every bucket, the 8 pseudonyms of a random box key, then
+   * their release — so a server sees rounds whether or not anyone picks up, and a real pickup of an empty or
+   * full box is one more round among them. Random pseudonyms name no stored share: a cover round takes
+   * nothing. The gaps are drawn from the CSPRNG (an observer must not predict them). 0: off.
+   */
+  startCover(meanSec: number): void {
+    if (!(meanSec > 0) || this.coverTimer || this.closed) return;
+    const next = (): void => {
+      if (this.closed) return;
+      // U in (0, 1] from 48 random bits: -ln U is Exp(1).
+      const u = (randomBytes(6).readUIntBE(0, 6) + 1) / 2 ** 48;
+      this.coverTimer = setTimeout(() => {
+        void this.coverRound().finally(next);
+      }, -Math.log(u) * meanSec * 1000);
+      this.coverTimer.unref();
+    };
+    next();
+  }
+
+  /** One cover round now (startCover's clock runs these). */
+  async coverRound(): Promise<void> {
+    const key = new Uint8Array(randomBytes(32));
+    try {
+      const r = await this.round(key, null);
+      await r.release();
+      this.cover.rounds++;
+      this.cover.requests += this.uploader.clients.length * BUCKETS.length;
+    } catch (e) {
+      this.cover.failed++;
+      this.log.warn({ event: 'exchange_cover_round_failed', err: (e as Error).message }, 'cover pickup round failed');
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  private async round(boxKey: Uint8Array, stats: RoundStats | null): Promise<{ entries: Uint8Array[]; release(): Promise<void> }> {
     const key = exchangeKeyFromBoxKey(boxKey);
     let ps: Uint8Array[][];
     try {
@@ -120,10 +165,12 @@ export class ExchangeBackend implements DropBoxBackend {
         }
       }
       // A bucket with no entry: its k requests were cover, indistinguishable in shape from the others.
-      if (!hit) this.rounds.coverRequests += clients.length;
+      if (!hit && stats) stats.coverRequests += clients.length;
     }
-    this.rounds.rounds++;
-    this.rounds.requests += clients.length * BUCKETS.length;
+    if (stats) {
+      stats.rounds++;
+      stats.requests += clients.length * BUCKETS.length;
+    }
     const release = async (): Promise<void> => {
       const rs = await Promise.allSettled(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.release(b, ps[j])))));
       const bad = rs.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
@@ -134,6 +181,8 @@ export class ExchangeBackend implements DropBoxBackend {
 
   close(): void {
     this.closed = true;
+    if (this.coverTimer) clearTimeout(this.coverTimer);
+    this.coverTimer = null;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

@@ -7,6 +7,7 @@ import { DEFAULT_MIX_MAX_QUEUED, DEFAULT_MIX_MEAN_DELAY_SEC } from '../mix/defau
 import { MailService, type Smarthost } from './service';
 import { ShareUploader } from '../exchange/client';
 import { ExchangeBackend, exchangeEndpointsFromSpecs } from '../exchange/dropbox-backend';
+import { DEFAULT_EXCHANGE_COVER_MEAN_SEC } from '../exchange/defaults';
 
 export interface MailCliOptions {
   dataDir: string;
@@ -30,6 +31,8 @@ export interface MailCliOptions {
   mixMaxQueued?: number;
   /** `<url>=<token-file>` of each exchange server the drop box splits its entries over (k ≥ 2; docs/exchange.md). */
   exchange?: string[];
+  /** Mean seconds between cover pickup rounds over the exchange servers (0: none; docs/exchange.md §6). */
+  exchangeCoverMeanSec?: number;
 }
 
 function hostPort(s: string, what: string): { host: string; port: number } {
@@ -63,6 +66,10 @@ export async function mailServiceFromOptions(o: MailCliOptions): Promise<MailSer
     ...(o.maxMailBytes !== undefined ? { maxSendBytes: o.maxMailBytes } : {}),
     mix: { meanDelaySec: o.mixMeanDelaySec ?? DEFAULT_MIX_MEAN_DELAY_SEC, maxQueued: o.mixMaxQueued ?? DEFAULT_MIX_MAX_QUEUED },
   });
-  if (uploader) m.dropBox.useBackend(new ExchangeBackend(uploader, o.log));
+  if (uploader) {
+    const backend = new ExchangeBackend(uploader, o.log);
+    m.dropBox.useBackend(backend);
+    backend.startCover(o.exchangeCoverMeanSec ?? DEFAULT_EXCHANGE_COVER_MEAN_SEC);
+  }
   return m;
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from '../../common/log';
 import type { MailCliOptions } from '../../mail/options';
+import { DEFAULT_EXCHANGE_COVER_MEAN_SEC } from '../../exchange/defaults';
 import { DEFAULT_MIX_MAX_QUEUED, DEFAULT_MIX_MEAN_DELAY_SEC } from '../../mix/defaults';
 import { parseIntOption, parsePositiveIntOption } from '../options';
 
@@ -36,6 +37,12 @@ export function addMailOptions(cmd: Command): Command {
       '--exchange <url=token-file>',
       'split drop-box entries over exchange servers (`hood exchange`): one per server, at least 2; repeat the option (docs/exchange.md)',
       (v: string, prev: string[] = []) => prev.concat([v]),
+    )
+    .option(
+      '--exchange-cover-mean <sec>',
+      'with --exchange: mean seconds between cover pickup rounds (every server, every bucket, random pseudonyms, released), so a server cannot tell a pickup from a round with nothing behind it (0: none)',
+      parseDelay,
+      DEFAULT_EXCHANGE_COVER_MEAN_SEC,
     );
 }
 
@@ -57,5 +64,6 @@ export function mailOptionsFromCli(o: Record<string, any>, base: { dataDir: stri
     mixMeanDelaySec: o.mixMeanDelay,
     mixMaxQueued: o.mixMaxQueued,
     ...(o.exchange ? { exchange: o.exchange as string[] } : {}),
+    exchangeCoverMeanSec: o.exchangeCoverMean,
   };
 }
