@@ -83,6 +83,11 @@ export function mssRegistry(read: () => DashboardSnapshot): Registry {
   mirrorCounter(reg, 'hood_mail_sent_total', 'Mails handed to the smarthost', (s) => (s.mail ? s.mail.sent : null), snap);
   mirrorCounter(reg, 'hood_mail_delivered_total', 'Replies delivered to a live session', (s) => (s.mail ? s.mail.delivered : null), snap);
   mirrorCounter(reg, 'hood_mail_stored_total', 'Replies kept in a drop box', (s) => (s.mail ? s.mail.stored : null), snap);
+  mirrorCounter(reg, 'hood_mail_forwarded_total', 'Replies forwarded to the MSS their TmpId moved to (docs/handoff.md)', (s) => (s.mail ? s.mail.forwarded : null), snap);
+  mirrorCounter(reg, 'hood_tickets_issued_total', 'Session tickets handed to PDAs (docs/handoff.md)', (s) => (s.handoff ? s.handoff.ticketsIssued : null), snap);
+  mirrorCounter(reg, 'hood_sessions_resumed_total', 'Sessions resumed from a ticket here (after a restart, a lost link or a hand-off to this MSS)', (s) => (s.handoff ? s.handoff.resumed : null), snap);
+  mirrorCounter(reg, 'hood_sessions_handed_off_total', 'Sessions taken over by another member of the federation', (s) => (s.handoff ? s.handoff.handedOff : null), snap);
+  mirrorReasons(reg, 'hood_resumes_refused_total', 'RESUMEs not admitted, by reason (deferred: the ticket issuer could not be asked)', (s) => (s.handoff ? s.handoff.resumeRefused : null), snap);
 
   const lanes = (s: DashboardSnapshot) => s.mix || {};
   new Gauge({

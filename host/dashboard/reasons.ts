@@ -6,18 +6,24 @@
  */
 
 /** REFUSE reasons of a JOIN (docs/protocol.md §7.1). */
-export const REFUSE_REASONS = ['tmpmac_in_use', 'capacity', 'stale_beacon', 'bad_request'] as const;
+export const REFUSE_REASONS = ['tmpmac_in_use', 'capacity', 'stale_beacon', 'bad_request', 'ticket'] as const;
+
+/** Why a RESUME was not admitted (host/mss/handoff.ts, core.ts; docs/handoff.md): refused with REFUSE 5, or left unanswered (deferred). */
+export const RESUME_REFUSE_REASONS = [
+  'unknown', 'forged', 'expired', 'session_expired', 'not_in_federation', 'already_here', 'conflict_after_redeem', 'no_ticket_desk', 'deferred',
+  'peer_unknown', 'peer_forged', 'peer_expired', 'peer_session_expired', 'peer_not_a_member', 'peer_bad_answer',
+] as const;
 
 /** Why the core dropped an uplink cell without answering (core.ts reject(), codec DecodeErrors, replay window). */
 export const CELL_REJECT_REASONS = [
   'not_bytes', 'internal_error', 'bad_cell_size', 'bad_kind', 'bad_version', 'bad_seal', 'bad_mac', 'bad_type',
   'truncated', 'trailing_bytes', 'too_long', 'too_large', 'oversized', 'unknown_message', 'bad_tmpid', 'bad_cover',
   'join_replay', 'join_rate_limited', 'unknown_session', 'too_old', 'replay', 'replayed_message', 'unknown_channel', 'unpaid',
-  'kbd_collision', 'unexpected_type',
+  'kbd_collision', 'unexpected_type', 'bad_ticket',
 ] as const;
 
 /** Why a session ended (core.ts end()); `service` covers every service-chosen BYE reason. */
-export const END_REASONS = ['bye', 'idle_timeout', 'session_limit', 'evicted_pending', 'shutdown', 'service'] as const;
+export const END_REASONS = ['bye', 'idle_timeout', 'session_limit', 'evicted_pending', 'shutdown', 'handed_off', 'service'] as const;
 
 /** What the embedded broker dropped (host/mss/broker.ts, docs/protocol.md §7.6). */
 export const BROKER_REJECT_REASONS = [

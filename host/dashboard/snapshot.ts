@@ -6,6 +6,7 @@
  */
 import type { MssGateway } from '../mss/gateway';
 import type { Payment } from '../pay/setup';
+import type { Handoff } from '../mss/handoff';
 import type { MailService } from '../mail/service';
 import {
   BROKER_REJECT_REASONS,
@@ -14,6 +15,7 @@ import {
   MIX_LANES,
   PAY_REFUSE_REASONS,
   REFUSE_REASONS,
+  RESUME_REFUSE_REASONS,
   foldReasons,
 } from './reasons';
 import type { BankAuditWatch } from './bank-audit';
@@ -23,6 +25,8 @@ export interface DashboardSource {
   gw: MssGateway;
   payment?: Payment | null;
   mail?: MailService | null;
+  /** Session tickets and hand-off (host/mss/handoff.ts), when the MSS gives tickets. */
+  handoff?: Handoff | null;
 }
 
 export interface MixLaneSnapshot {
@@ -47,7 +51,9 @@ export interface DashboardSnapshot {
   broker: { embedded: boolean; connections: number | null; rejected: Record<string, number> | null; disconnected: Record<string, number> | null };
   payment: null | { paid: number; earned: number; refused: Record<string, number>; till: number | null };
   bank: null | { embedded: boolean; audit: { ok: boolean; problems: number; checkedAt: number } | null };
-  mail: null | { sent: number; delivered: number; stored: number; pickedUp: number; sendFailed: number; mixDropped: number };
+  mail: null | { sent: number; delivered: number; stored: number; forwarded: number; pickedUp: number; sendFailed: number; mixDropped: number };
+  /** Session tickets (docs/handoff.md): issued, sessions resumed here, sessions handed to another MSS, RESUMEs not admitted. */
+  handoff: null | { ticketsIssued: number; resumed: number; handedOff: number; resumeRefused: Record<string, number> };
   mix: null | Record<string, MixLaneSnapshot>;
 }
 
@@ -105,7 +111,10 @@ export function takeSnapshot(src: DashboardSource, audit: BankAuditWatch | null,
       : { embedded: false, connections: null, rejected: null, disconnected: null },
     payment: pay ? { paid: pay.service.stats.paid, earned: pay.service.stats.earned, refused: foldReasons(pay.service.stats.refused, PAY_REFUSE_REASONS), till } : null,
     bank: pay ? { embedded: !!pay.bank, audit: audit ? audit.last() : null } : null,
-    mail: ms ? { sent: ms.sent, delivered: ms.delivered, stored: ms.stored, pickedUp: ms.pickedUp, sendFailed: ms.sendFailed, mixDropped: ms.mixDropped } : null,
+    mail: ms ? { sent: ms.sent, delivered: ms.delivered, stored: ms.stored, forwarded: ms.forwarded, pickedUp: ms.pickedUp, sendFailed: ms.sendFailed, mixDropped: ms.mixDropped } : null,
+    handoff: src.handoff
+      ? { ticketsIssued: src.handoff.stats.issued, resumed: s.resumed, handedOff: src.handoff.stats.handedOff, resumeRefused: foldReasons(s.resumeRefused, RESUME_REFUSE_REASONS) }
+      : null,
     mix,
   };
 }

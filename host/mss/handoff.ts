@@ -16,7 +16,7 @@ import type { TicketRef } from '../../shared/src/protocol/messages';
 import { TICKET_REQUEST, decodeTicketPayload, encodeTicket } from '../../shared/src/protocol/ticket';
 import type { Logger } from '../common/log';
 import type { MssCore, ResumedRoute, Service, ServiceContext, TicketDesk } from './core';
-import type { RouteStore } from './routes';
+import type { IssuedTicketRow, RouteStore } from './routes';
 
 export interface HandoffOptions {
   mssId: string;
@@ -58,6 +58,8 @@ export class Handoff implements Service, TicketDesk {
   private readonly now: () => number;
   private sweepAt = 0;
   private readonly claims = new Map<string, Claim>();
+  /** Sessions whose ticket renewal this tick asked for (check). */
+  private due: ServiceContext[] = [];
 
   constructor(private readonly o: HandoffOptions) {
     this.ttlMs = (o.ticketTtlSec ?? 600) * 1000;
@@ -88,7 +90,12 @@ export class Handoff implements Service, TicketDesk {
   /** Every tick: a settled session without a fresh ticket gets one; now and then old routes are swept. */
   check(ctx: ServiceContext, now: number): number | undefined {
     const st = ctx.state.ticket as TicketState | undefined;
-    if (st && (st.issuedAt === 0 || now - st.issuedAt >= this.ttlMs / 2) && ctx.settled()) this.issue(ctx);
+    if (st && (st.issuedAt === 0 || now - st.issuedAt >= this.ttlMs / 2) && ctx.settled()) {
+      // Renewals of one tick share one transaction (one fsync), written right after the tick (flushDue).
+      st.issuedAt = now;
+      this.due.push(ctx);
+      if (this.due.length === 1) setImmediate(() => this.flushDue());
+    }
     if (now >= this.sweepAt) {
       this.sweepAt = now + 60_000;
       this.o.routes.sweep(now);
@@ -103,17 +110,33 @@ export class Handoff implements Service, TicketDesk {
   }
 
   private issue(ctx: ServiceContext): void {
+    this.send(ctx, this.store(ctx));
+  }
+
+  /** On disk first (routes.ts): a ticket the PDA holds is one the MSS can redeem after a crash. */
+  private store(ctx: ServiceContext): IssuedTicketRow | null {
     const core = this.core;
     const expiresAt = core?.sessionExpiresAt(ctx.tmpId);
-    if (!core || expiresAt === undefined) return;
+    if (!core || expiresAt === undefined) return null;
     const now = this.now();
-    const t = this.o.routes.issue(ctx.tmpId, expiresAt, core.resumeState(ctx.tmpId), now, this.ttlMs);
     (ctx.state.ticket as TicketState).issuedAt = now;
+    return this.o.routes.issue(ctx.tmpId, expiresAt, core.resumeState(ctx.tmpId), now, this.ttlMs);
+  }
+
+  private send(ctx: ServiceContext, t: IssuedTicketRow | null): void {
+    if (!t) return;
     this.stats.issued++;
-    const payload = encodeTicket({ ticket: { issuer: this.o.mssId, id: t.id, secret: t.secret }, validSec: Math.floor((t.expiresAt - now) / 1000) });
+    const payload = encodeTicket({ ticket: { issuer: this.o.mssId, id: t.id, secret: t.secret }, validSec: Math.max(0, Math.floor((t.expiresAt - this.now()) / 1000)) });
     wipe(t.secret);
     ctx.reply(CHANNEL_TICKET, payload);
     payload.fill(0);
+  }
+
+  /** The renewals queued by one tick: stored in one transaction, then each sent to its session (if still live). */
+  private flushDue(): void {
+    const list = this.due.splice(0);
+    const rows = this.o.routes.inTransaction(() => list.map((ctx) => this.store(ctx)));
+    for (let i = 0; i < list.length; i++) this.send(list[i], rows[i]);
   }
 
   /** The resumed session sent its first cell under the new keys: its ticket is spent for good. */

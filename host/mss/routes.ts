@@ -145,6 +145,11 @@ export class RouteStore {
     return tx.immediate();
   }
 
+  /** Run `fn` in one transaction (one fsync for all it writes). */
+  inTransaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
   get(tmpId: string): Route | undefined {
     const r = this.db.prepare(`SELECT * FROM routes WHERE tmp_id = ?`).get(tmpId) as Row | undefined;
     return r ? toRoute(r) : undefined;

@@ -116,7 +116,7 @@ export async function startMss(o: MssOptions): Promise<RunningMss> {
   let dashboard: RunningDashboard | null = null;
   if (o.dashboard) {
     try {
-      dashboard = await startDashboard({ src: { gw, payment, mail }, dataDir: o.dataDir, host: o.dashboard.host, port: o.dashboard.port, log: o.log });
+      dashboard = await startDashboard({ src: { gw, payment, mail, handoff }, dataDir: o.dataDir, host: o.dashboard.host, port: o.dashboard.port, log: o.log });
     } catch (e) {
       await peer?.close();
       await gw.stop();

@@ -13,7 +13,7 @@ import { endSession } from '../../host/demo/emu-session';
 import { silentLogger } from '../../host/common/log';
 import { CSP, startDashboard } from '../../host/dashboard/server';
 import { TOKEN_FILE } from '../../host/dashboard/auth';
-import { BROKER_REJECT_REASONS, CELL_REJECT_REASONS, END_REASONS, MIX_LANES, OTHER, PAY_REFUSE_REASONS, REFUSE_REASONS } from '../../host/dashboard/reasons';
+import { BROKER_REJECT_REASONS, CELL_REJECT_REASONS, END_REASONS, MIX_LANES, OTHER, PAY_REFUSE_REASONS, REFUSE_REASONS, RESUME_REFUSE_REASONS } from '../../host/dashboard/reasons';
 import { frameData, get, paidSession, readEvents, startFixture, type Fixture } from './fixture';
 
 let f: Fixture;
@@ -122,6 +122,8 @@ describe('live counts and /metrics', () => {
     expect(a.payment.till).toBeGreaterThanOrEqual(20);
     expect(a.broker.connections).toBeGreaterThanOrEqual(1);
     expect(Object.keys(a.mix).sort()).toEqual(['in', 'out']);
+    // The paid session got a session ticket (docs/handoff.md): counted, never shown.
+    await expect.poll(async () => frameData((await readEvents(f.url, bearer(), 1)).frames[0]).handoff.ticketsIssued, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     await endSession(s.pda);
     await expect.poll(async () => frameData((await readEvents(f.url, bearer(), 1)).frames[0]).sessions, { timeout: 10_000 }).toBe(before.sessions);
     const after = frameData((await readEvents(f.url, bearer(), 1)).frames[0]);
@@ -148,10 +150,10 @@ describe('live counts and /metrics', () => {
     const names = r.body.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
     expect(names.length).toBeGreaterThan(20);
     for (const n of names) expect(n).toMatch(/^hood_[a-z0-9_]+$/);
-    for (const n of ['hood_sessions', 'hood_joins_accepted_total', 'hood_cells_rejected_total', 'hood_cover_cells_total', 'hood_payments_total', 'hood_till_balance', 'hood_bank_audit_ok', 'hood_mix_entropy_bits', 'hood_mix_queued', 'hood_broker_connections'])
+    for (const n of ['hood_sessions', 'hood_joins_accepted_total', 'hood_cells_rejected_total', 'hood_cover_cells_total', 'hood_payments_total', 'hood_till_balance', 'hood_bank_audit_ok', 'hood_mix_entropy_bits', 'hood_mix_queued', 'hood_broker_connections', 'hood_tickets_issued_total', 'hood_sessions_resumed_total', 'hood_sessions_handed_off_total', 'hood_resumes_refused_total', 'hood_mail_forwarded_total'])
       expect(names).toContain(n);
     const allowed: Record<string, readonly string[]> = {
-      reason: [...REFUSE_REASONS, ...CELL_REJECT_REASONS, ...END_REASONS, ...BROKER_REJECT_REASONS, ...PAY_REFUSE_REASONS, OTHER],
+      reason: [...REFUSE_REASONS, ...CELL_REJECT_REASONS, ...END_REASONS, ...BROKER_REJECT_REASONS, ...PAY_REFUSE_REASONS, ...RESUME_REFUSE_REASONS, OTHER],
       direction: ['in', 'out'],
       lane: MIX_LANES,
       stat: ['mean', 'min', 'p10', 'theory'],
