@@ -24,6 +24,7 @@ import { loadWalletToBoard } from '../wallet/board-load';
 import { Wallet } from '../wallet/wallet';
 import { brokerAddress, endSession, joinSession } from './emu-session';
 import { DEMO_FEDERATION, startDemoFederation } from './federation';
+import type { MssCore } from '../mss/core';
 
 export interface HandoffDemoResult {
   ok: boolean;
@@ -53,6 +54,24 @@ export interface HandoffDemoResult {
 }
 
 type Step = (step: string, detail: string) => void;
+
+/**
+ * Keep a copy of every ticket presented at this MSS (as anyone with its host could), to show afterwards that
+ * a used ticket is refused; the MSS's own handling is unchanged.
+ */
+export function keepPresentedTickets(core: MssCore): { last(): TicketRef | null } {
+  let last: TicketRef | null = null;
+  const desk = core.tickets!;
+  core.tickets = {
+    redeem: (t) => {
+      last = { issuer: t.issuer, id: t.id.slice(), secret: t.secret.slice() };
+      return desk.redeem(t);
+    },
+    changed: (t) => desk.changed(t),
+    confirmed: (t) => desk.confirmed(t),
+  };
+  return { last: () => last };
+}
 
 export async function runHandoffDemo(opts: { onStep?: Step } = {}): Promise<HandoffDemoResult> {
   const step: Step = opts.onStep || (() => undefined);
@@ -134,16 +153,7 @@ export async function runHandoffDemo(opts: { onStep?: Step } = {}): Promise<Hand
     const paidUntil = (a.gw.core.sessions.findByTmpId(joined.tmpId)?.service.pay as { paidUntil?: number } | undefined)?.paidUntil ?? 0;
 
     // What a host at erin sees of the RESUME: the ticket. Kept to show that it is spent once used.
-    let presented: TicketRef | null = null;
-    const desk = b.gw.core.tickets!;
-    b.gw.core.tickets = {
-      redeem: (t) => {
-        presented = { issuer: t.issuer, id: t.id.slice(), secret: t.secret.slice() };
-        return desk.redeem(t);
-      },
-      changed: (t) => desk.changed(t),
-      confirmed: (t) => desk.confirmed(t),
-    };
+    const seen = keepPresentedTickets(b.gw.core);
     const since = pda.events.length;
     const t0 = Date.now();
     const bb = brokerAddress(b.gw.brokerUrl);
@@ -166,6 +176,7 @@ export async function runHandoffDemo(opts: { onStep?: Step } = {}): Promise<Hand
     const reply = await pda.waitFor((e) => e.ev === 'mail.reply' || e.ev === 'mail.error', 20_000, since);
     h.replyAfterHandoff = reply.ev === 'mail.reply' && reply.body === 'Found you.';
 
+    const presented = seen.last();
     if (presented) {
       const again = await b.handoff!.redeem(presented);
       h.ticketReuseRefused = typeof again === 'string';

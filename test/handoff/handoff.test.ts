@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmuPda } from '../../boards/emu/emu-pda';
 import { toHex } from '../../shared/src/bytes';
-import type { TicketRef } from '../../shared/src/protocol/messages';
 import { silentLogger } from '../../host/common/log';
 import { DEMO_FEDERATION, startDemoFederation, type DemoFederation } from '../../host/demo/federation';
 import { brokerAddress, joinSession } from '../../host/demo/emu-session';
+import { keepPresentedTickets } from '../../host/demo/handoff';
 import { readMaildir } from '../../host/mail/maildir';
 import { parseKeyFile } from '../../host/recipient/keys';
 import { openMessage } from '../../host/recipient/open';
@@ -70,16 +70,7 @@ describe('hand-off between two MSSs', () => {
     const paidUntil = (a.gw.core.sessions.findByTmpId(joined.tmpId)!.service.pay as { paidUntil: number }).paidUntil;
 
     // Keep a copy of what the PDA presents at erin, as anyone on erin's host could, to show it is spent.
-    let presented: TicketRef | null = null;
-    const desk = b.gw.core.tickets!;
-    b.gw.core.tickets = {
-      redeem: (t) => {
-        presented = { issuer: t.issuer, id: t.id.slice(), secret: t.secret.slice() };
-        return desk.redeem(t);
-      },
-      changed: (t) => desk.changed(t),
-      confirmed: (t) => desk.confirmed(t),
-    };
+    const seen = keepPresentedTickets(b.gw.core);
 
     const since = pda.events.length;
     const bb = brokerAddress(b.gw.brokerUrl);
@@ -104,6 +95,7 @@ describe('hand-off between two MSSs', () => {
 
     // The ticket is spent: the PDA's first cell under its new keys ended the claim a lost ACCEPT would have
     // needed, so presented again it is refused by its issuer.
+    const presented = seen.last();
     expect(presented).not.toBeNull();
     const again = await b.handoff!.redeem(presented!);
     expect(again).toBe('already_here');
