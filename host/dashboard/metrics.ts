@@ -87,6 +87,24 @@ export function mssRegistry(read: () => DashboardSnapshot): Registry {
   mirrorCounter(reg, 'hood_tickets_issued_total', 'Session tickets handed to PDAs (docs/handoff.md)', (s) => (s.handoff ? s.handoff.ticketsIssued : null), snap);
   mirrorCounter(reg, 'hood_sessions_resumed_total', 'Sessions resumed from a ticket here (after a restart, a lost link or a hand-off to this MSS)', (s) => (s.handoff ? s.handoff.resumed : null), snap);
   mirrorCounter(reg, 'hood_sessions_handed_off_total', 'Sessions taken over by another member of the federation', (s) => (s.handoff ? s.handoff.handedOff : null), snap);
+  mirrorReasons(
+    reg,
+    'hood_exchange_rounds_total',
+    'Pickup rounds over the exchange servers (docs/exchange.md §6): for PDAs, and cover',
+    (s) => (s.exchange ? { pickup: s.exchange.pickupRounds, cover: s.exchange.coverRounds } : null),
+    snap,
+    'kind',
+  );
+  mirrorCounter(reg, 'hood_exchange_cover_deposits_total', 'Cover entries uploaded to the exchange servers', (s) => (s.exchange ? s.exchange.coverDeposits : null), snap);
+  mirrorCounter(reg, 'hood_exchange_cover_failed_total', 'Cover rounds and deposits that failed (a server away)', (s) => (s.exchange ? s.exchange.coverFailed : null), snap);
+  mirrorReasons(
+    reg,
+    'hood_exchange_relayed_total',
+    'Sealed exchange requests relayed for other members as their entry server',
+    (s) => (s.exchange ? { ok: s.exchange.relayed, failed: s.exchange.relayFailed } : null),
+    snap,
+    'result',
+  );
   mirrorReasons(reg, 'hood_resumes_refused_total', 'RESUMEs not admitted, by reason (deferred: the ticket issuer could not be asked)', (s) => (s.handoff ? s.handoff.resumeRefused : null), snap);
 
   const lanes = (s: DashboardSnapshot) => s.mix || {};

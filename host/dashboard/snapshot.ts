@@ -55,6 +55,8 @@ export interface DashboardSnapshot {
   /** Session tickets (docs/handoff.md): issued, sessions resumed here, sessions handed to another MSS, RESUMEs not admitted. */
   handoff: null | { ticketsIssued: number; resumed: number; handedOff: number; resumeRefused: Record<string, number> };
   mix: null | Record<string, MixLaneSnapshot>;
+  /** Exchange servers (docs/exchange.md): pickup rounds for PDAs, cover rounds and deposits, requests relayed for other members. */
+  exchange: null | { pickupRounds: number; coverRounds: number; coverDeposits: number; coverFailed: number; relayed: number; relayFailed: number };
 }
 
 /** NaN (no release yet) as null: JSON has no NaN, and the page shows "–". */
@@ -94,6 +96,7 @@ export function takeSnapshot(src: DashboardSource, audit: BankAuditWatch | null,
     }
   }
   const ms = src.mail ? src.mail.stats : null;
+  const ex = src.mail ? src.mail.exchange : null;
   return {
     at: now,
     sessions: core.sessions.size,
@@ -116,6 +119,16 @@ export function takeSnapshot(src: DashboardSource, audit: BankAuditWatch | null,
       ? { ticketsIssued: src.handoff.stats.issued, resumed: s.resumed, handedOff: src.handoff.stats.handedOff, resumeRefused: foldReasons(s.resumeRefused, RESUME_REFUSE_REASONS) }
       : null,
     mix,
+    exchange: ex
+      ? {
+          pickupRounds: ex.rounds.rounds,
+          coverRounds: ex.cover.rounds,
+          coverDeposits: ex.cover.deposits,
+          coverFailed: ex.cover.failed + ex.cover.depositsFailed,
+          relayed: ex.relay.relayed,
+          relayFailed: ex.relay.failed,
+        }
+      : null,
   };
 }
 

@@ -11,6 +11,7 @@ import { generateFederationKey, loadFederationKey } from '../federation/keys';
 import { signFederationList } from '../federation/list';
 import { loadOrCreateMssKeys } from '../mss/keys';
 import { startMss, type RunningMss } from '../mss/start';
+import { startDemoExchanges, type DemoExchanges } from './exchanges';
 
 export const DEMO_FEDERATION = 'city';
 const PRICE = { perMinute: 1, unit: 'sat', minSeconds: 60, graceSec: 30 };
@@ -19,10 +20,17 @@ export interface DemoFederation {
   members: RunningMss[];
   listFile: string;
   federationKey: Uint8Array;
+  /** With `exchanges`: the exchange servers every member splits its drop box over. */
+  exchanges: DemoExchanges | null;
   close(): Promise<void>;
 }
 
-export async function startDemoFederation(ids: string[], dir: string, log: Logger, opts: { tickMs?: number; beaconPeriodSec?: number } = {}): Promise<DemoFederation> {
+export async function startDemoFederation(
+  ids: string[],
+  dir: string,
+  log: Logger,
+  opts: { tickMs?: number; beaconPeriodSec?: number; exchanges?: number } = {},
+): Promise<DemoFederation> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const specs = [];
   const ports: number[] = [];
@@ -38,8 +46,10 @@ export async function startDemoFederation(ids: string[], dir: string, log: Logge
   const listFile = join(dir, 'federation.json');
   writeFileSync(listFile, JSON.stringify(signFederationList({ name: DEMO_FEDERATION, key: loadFederationKey(keyFile), members: specs }), null, 2) + '\n');
   const members: RunningMss[] = [];
+  const exchanges = opts.exchanges ? await startDemoExchanges(opts.exchanges, join(dir, 'exchanges'), ids) : null;
   const close = async () => {
     for (const m of members.splice(0).reverse()) await m.stop();
+    await exchanges?.close();
   };
   try {
     for (let i = 0; i < ids.length; i++) {
@@ -52,7 +62,7 @@ export async function startDemoFederation(ids: string[], dir: string, log: Logge
           beaconPeriodSec: opts.beaconPeriodSec,
           config: { mssId: ids[i] },
           payment: { price: PRICE, bankListen: { host: '127.0.0.1', port: 0 }, account: ids[i] },
-          mail: { smtpListen: '127.0.0.1:0', mixMeanDelaySec: 0 },
+          mail: { smtpListen: '127.0.0.1:0', mixMeanDelaySec: 0, ...(exchanges ? { exchange: exchanges.specsFor(ids[i]) } : {}) },
           federation: { file: listFile, listen: { host: '127.0.0.1', port: ports[i] } },
         }),
       );
@@ -61,5 +71,5 @@ export async function startDemoFederation(ids: string[], dir: string, log: Logge
     await close();
     throw e;
   }
-  return { members, listFile, federationKey, close };
+  return { members, listFile, federationKey, exchanges, close };
 }

@@ -5,19 +5,28 @@
  * servers hold together tell them nothing (ACS §4).
  */
 import { randomBytes } from 'node:crypto';
-import { toHex } from '../../shared/src/bytes';
+import { fromHex, toHex } from '../../shared/src/bytes';
 import { exchangeKeyFromBoxKey, isServerId, MAX_SLOTS, PSEUDONYM_LEN, sharePseudonym } from '../../shared/src/exchange/pseudonym';
-import { isBucket, MIN_SHARES, MAX_SHARES, splitShares } from '../../shared/src/exchange/shares';
+import { MIN_SHARES, MAX_SHARES, splitShares } from '../../shared/src/exchange/shares';
 import { redactUrl } from '../common/redact';
 import { ExchangeError, type ExchangeReason } from './errors';
+import { OP_PICKUP, OP_RELEASE, SEALED_REQUEST_BYTES, sealRequest, type SealedOp } from './sealed';
 
 export interface ExchangeEndpoint {
   url: string;
   token: string;
 }
 
+/**
+ * A way to a server through an entry server (ACS §3.2): hands the sealed request, addressed by the
+ * server's id, to another MSS that sends it with its own token and returns the sealed answer.
+ */
+export type Relay = (serverId: string, sealed: Uint8Array) => Promise<Uint8Array>;
+
 export interface ExchangeInfo {
   id: string;
+  /** X25519 key pickup requests are sealed to (hex). */
+  publicKey: string;
   buckets: number[];
   slots: number;
   retentionSec: number;
@@ -36,12 +45,13 @@ async function refusal(r: Response, what: string): Promise<ExchangeError> {
     /* not JSON */
   }
   // Refusals the caller may act on keep their reason (host/exchange/dropbox-backend.ts retries the rest).
-  const kept: ExchangeReason[] = ['conflict', 'malformed', 'too_large', 'store_full', 'bad_token', 'unauthenticated'];
+  const kept: ExchangeReason[] = ['conflict', 'malformed', 'too_large', 'store_full', 'bad_token', 'unauthenticated', 'stale', 'replay', 'busy'];
   return new ExchangeError(kept.includes(reason as ExchangeReason) ? (reason as ExchangeReason) : 'refused', message);
 }
 
 export class ExchangeClient {
   private readonly base: string;
+  private infoP: Promise<ExchangeInfo> | null = null;
 
   constructor(private readonly endpoint: ExchangeEndpoint) {
     let u: URL;
@@ -72,6 +82,7 @@ export class ExchangeClient {
     if (!r.ok) throw await refusal(r, 'info');
     const j = (await r.json()) as ExchangeInfo;
     if (!j || !isServerId(j.id)) throw new ExchangeError('refused', 'exchange server ' + this.base + ' gave no valid id');
+    if (typeof j.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(j.publicKey)) throw new ExchangeError('refused', 'exchange server ' + this.base + ' gave no sealing key');
     return j;
   }
 
@@ -87,35 +98,48 @@ export class ExchangeClient {
     return j.result === 'unchanged' ? 'unchanged' : 'stored';
   }
 
-  private roundBody(bucket: number, pseudonyms: Uint8Array[]): Buffer {
-    if (!isBucket(bucket)) throw new ExchangeError('malformed', 'not a bucket size: ' + bucket);
-    if (pseudonyms.length !== MAX_SLOTS) throw new ExchangeError('malformed', 'a pickup asks for exactly ' + MAX_SLOTS + ' pseudonyms');
-    const body = Buffer.alloc(4 + MAX_SLOTS * PSEUDONYM_LEN);
-    body.writeUInt32BE(bucket, 0);
-    pseudonyms.forEach((p, i) => {
-      if (p.length !== PSEUDONYM_LEN) throw new ExchangeError('malformed', 'pseudonym must be 32 bytes');
-      body.set(p, 4 + i * PSEUDONYM_LEN);
-    });
-    return body;
+  /** The server's id and sealing key, asked once (again after a failure). */
+  known(): Promise<ExchangeInfo> {
+    if (!this.infoP) {
+      this.infoP = this.info();
+      this.infoP.catch(() => {
+        this.infoP = null;
+      });
+    }
+    return this.infoP;
+  }
+
+  /** POST a sealed request with this MSS's own token; the sealed answer's bytes. Also what an entry server relays. */
+  async sendSealed(sealed: Uint8Array): Promise<Uint8Array> {
+    if (sealed.length !== SEALED_REQUEST_BYTES) throw new ExchangeError('malformed', 'a sealed request is ' + SEALED_REQUEST_BYTES + ' bytes');
+    const r = await this.call('/sealed', { method: 'POST', headers: { authorization: 'Bearer ' + this.endpoint.token, 'content-type': 'application/octet-stream' }, body: sealed }, 'sealed request');
+    if (r.status !== 200) throw await refusal(r, 'sealed request');
+    return new Uint8Array(await r.arrayBuffer());
+  }
+
+  /** One sealed round trip, straight to the server or through an entry server (`via`). */
+  private async sealedRound(op: SealedOp, bucket: number, pseudonyms: Uint8Array[], via?: Relay): Promise<Uint8Array> {
+    const info = await this.known();
+    const req = sealRequest(fromHex(info.publicKey), op, bucket, pseudonyms, Date.now());
+    const answer = via ? await via(info.id, req.bytes) : await this.sendSealed(req.bytes);
+    const plain = req.openAnswer(answer);
+    // An entry server can drop or delay an answer, never forge or alter one: a wrong one is a failed round.
+    if (!plain) throw new ExchangeError('refused', 'the answer of exchange server ' + this.base + ' does not open: altered on the way');
+    return plain;
   }
 
   /** One pickup request: MAX_SLOTS pseudonyms, answered with MAX_SLOTS records of `bucket` bytes. Deletes nothing. */
-  async pickup(bucket: number, pseudonyms: Uint8Array[]): Promise<Uint8Array[]> {
-    const body = this.roundBody(bucket, pseudonyms);
-    const r = await this.call('/pickup', { method: 'POST', headers: { authorization: 'Bearer ' + this.endpoint.token, 'content-type': 'application/octet-stream' }, body }, 'pickup');
-    if (!r.ok) throw await refusal(r, 'pickup');
-    const b = new Uint8Array(await r.arrayBuffer());
-    if (b.length !== MAX_SLOTS * bucket) throw new ExchangeError('refused', 'pickup answer of ' + b.length + ' bytes, wanted ' + MAX_SLOTS * bucket);
+  async pickup(bucket: number, pseudonyms: Uint8Array[], via?: Relay): Promise<Uint8Array[]> {
+    const b = await this.sealedRound(OP_PICKUP, bucket, pseudonyms, via);
     const out: Uint8Array[] = [];
     for (let i = 0; i < MAX_SLOTS; i++) out.push(b.slice(i * bucket, (i + 1) * bucket));
+    b.fill(0);
     return out;
   }
 
   /** The end of a round: the server deletes what it holds of `bucket` bytes under these pseudonyms. */
-  async release(bucket: number, pseudonyms: Uint8Array[]): Promise<void> {
-    const body = this.roundBody(bucket, pseudonyms);
-    const r = await this.call('/release', { method: 'POST', headers: { authorization: 'Bearer ' + this.endpoint.token, 'content-type': 'application/octet-stream' }, body }, 'release');
-    if (r.status !== 204) throw await refusal(r, 'release');
+  async release(bucket: number, pseudonyms: Uint8Array[], via?: Relay): Promise<void> {
+    await this.sealedRound(OP_RELEASE, bucket, pseudonyms, via);
   }
 }
 
@@ -147,7 +171,7 @@ export class ShareUploader {
   /** The servers' ids, asked once; they must be distinct, or two servers would see one pseudonym. */
   serverIds(): Promise<string[]> {
     if (!this.ids) {
-      this.ids = Promise.all(this.clients.map((c) => c.info().then((i) => i.id))).then((ids) => {
+      this.ids = Promise.all(this.clients.map((c) => c.known().then((i) => i.id))).then((ids) => {
         if (new Set(ids).size !== ids.length) throw new ExchangeError('config', 'two exchange servers share one id; each must be a separate server');
         return ids;
       });

@@ -6,12 +6,12 @@
  * nothing of it. A server that does not answer is asked again with growing pauses until the entry
  * expires; until then the local copy stays, collectable as before.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import type { Logger } from '../common/log';
 import { FilePermissionError, readPrivateFile } from '../common/private-file';
 import type { DropBoxBackend } from '../mail/dropbox';
 import { ExchangeError } from './errors';
-import { ShareUploader, type ExchangeEndpoint, type PreparedUpload } from './client';
+import { ShareUploader, type ExchangeEndpoint, type PreparedUpload, type Relay } from './client';
 import { BUCKETS, combineShares } from '../../shared/src/exchange/shares';
 import { MAX_SLOTS, exchangeKeyFromBoxKey, pickupPseudonyms } from '../../shared/src/exchange/pseudonym';
 
@@ -20,6 +20,23 @@ const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 5 * 60_000;
 /** Refusals that asking again cannot change. */
 const PERMANENT: string[] = ['config', 'conflict', 'malformed', 'too_large'];
+
+/**
+ * The entry servers of a federation (ACS §3.2: "each message share is delivered by a randomly chosen
+ * entry server"): every member, this MSS among them, and a way to hand a sealed request to one of them.
+ */
+export interface EntryServers {
+  members: string[];
+  self: string;
+  relay(member: string, serverId: string, sealed: Uint8Array): Promise<Uint8Array>;
+}
+
+/** Cover boxes kept at most; the oldest is let go (its shares expire at the servers like any box's). */
+const MAX_COVER_BOXES = 16;
+/** Sizes of the last real entries, which cover deposits copy. */
+const SIZE_MEMORY = 32;
+/** A cover deposit's size when no real entry was seen yet: a short reply. */
+const DEFAULT_COVER_SIZE = 700;
 
 /** Pickup rounds run, requests sent, and those that carried no share (cover, ACS §3.2). */
 export interface RoundStats {
@@ -31,8 +48,14 @@ export interface RoundStats {
 export class ExchangeBackend implements DropBoxBackend {
   readonly rounds: RoundStats = { rounds: 0, requests: 0, coverRequests: 0 };
   /** Cover rounds (startCover): run, their requests, and those that failed (a server away). */
-  readonly cover = { rounds: 0, requests: 0, failed: 0 };
+  readonly cover = { rounds: 0, requests: 0, failed: 0, deposits: 0, depositsFailed: 0, boxesCollected: 0 };
+  /** Sealed requests this MSS relayed for other members as their entry server (host/exchange/entry-relay.ts). */
+  readonly relay = { relayed: 0, failed: 0 };
   private pending = 0;
+  private entries: EntryServers | null = null;
+  private readonly coverBoxes: { key: Uint8Array; next: number }[] = [];
+  private readonly sizes: number[] = [];
+  private depositTimer: NodeJS.Timeout | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
   private coverTimer: NodeJS.Timeout | null = null;
@@ -54,6 +77,8 @@ export class ExchangeBackend implements DropBoxBackend {
       return;
     }
     this.pending++;
+    this.sizes.push(entry.length);
+    if (this.sizes.length > SIZE_MEMORY) this.sizes.shift();
     // Kept only until the shares are named (the server ids may need asking again), then wiped.
     const key = boxKey.slice();
     let prepared: PreparedUpload | null = null;
@@ -106,39 +131,84 @@ export class ExchangeBackend implements DropBoxBackend {
   }
 
   /**
-   * Cover pickup rounds on a Poisson clock of mean `meanSec` (ACS §3.2: rounds without a real pickup behind
-   * them). Each is a whole round — every server, every bucket, the 8 pseudonyms of a random box key, then
-   * their release — so a server sees rounds whether or not anyone picks up, and a real pickup of an empty or
-   * full box is one more round among them. Random pseudonyms name no stored share: a cover round takes
-   * nothing. The gaps are drawn from the CSPRNG (an observer must not predict them). 0: off.
+   * Pickup rounds through entry servers chosen at random among the federation's members (ACS §3.2). Each
+   * exchange server then sees the round come from a member drawn uniformly, whichever MSS the PDA is at.
+   */
+  useEntries(e: EntryServers): void {
+    if (!e.members.includes(e.self)) throw new ExchangeError('config', 'the entry servers must include this MSS');
+    this.entries = e;
+  }
+
+  /**
+   * Cover traffic on two Poisson clocks of mean `meanSec` each (ACS §3.2: traffic without a real message
+   * behind it), gaps drawn from the CSPRNG so an observer cannot predict them; 0: off.
+   *  - Cover deposits: a random entry, sized like recent real ones, uploaded into a cover box (a random
+   *    box key only this MSS holds) exactly as a real entry is, so a server cannot tell a real reply's
+   *    upload from cover.
+   *  - Cover rounds: a whole pickup round — every server, every bucket, 8 pseudonyms, then their release,
+   *    through random entry servers — of either a random key (misses) or a cover box (hits). So rounds
+   *    come whether or not anyone picks up, and a round that hits stored shares is not thereby a real one.
    */
   startCover(meanSec: number): void {
     if (!(meanSec > 0) || this.coverTimer || this.closed) return;
-    const next = (): void => {
-      if (this.closed) return;
+    const gap = (): number => {
       // U in (0, 1] from 48 random bits: -ln U is Exp(1).
       const u = (randomBytes(6).readUIntBE(0, 6) + 1) / 2 ** 48;
-      this.coverTimer = setTimeout(() => {
-        void this.coverRound().finally(next);
-      }, -Math.log(u) * meanSec * 1000);
+      return -Math.log(u) * meanSec * 1000;
+    };
+    const nextRound = (): void => {
+      if (this.closed) return;
+      this.coverTimer = setTimeout(() => void this.coverRound().finally(nextRound), gap());
       this.coverTimer.unref();
     };
-    next();
+    const nextDeposit = (): void => {
+      if (this.closed) return;
+      this.depositTimer = setTimeout(() => void this.coverDeposit().finally(nextDeposit), gap());
+      this.depositTimer.unref();
+    };
+    nextRound();
+    nextDeposit();
   }
 
-  /** One cover round now (startCover's clock runs these). */
+  /** One cover deposit now (startCover's clock runs these). */
+  async coverDeposit(): Promise<void> {
+    let box = this.coverBoxes.length && randomInt(2) ? this.coverBoxes[randomInt(this.coverBoxes.length)] : null;
+    if (!box || box.next >= MAX_SLOTS) {
+      box = { key: new Uint8Array(randomBytes(32)), next: 0 };
+      this.coverBoxes.push(box);
+      if (this.coverBoxes.length > MAX_COVER_BOXES) this.coverBoxes.shift()!.key.fill(0);
+    }
+    const size = this.sizes.length ? this.sizes[randomInt(this.sizes.length)] : DEFAULT_COVER_SIZE;
+    try {
+      await this.uploader.upload(box.key, box.next, new Uint8Array(randomBytes(size)));
+      box.next++;
+      this.cover.deposits++;
+    } catch (e) {
+      this.cover.depositsFailed++;
+      this.log.warn({ event: 'exchange_cover_deposit_failed', err: (e as Error).message }, 'cover deposit failed');
+    }
+  }
+
+  /** One cover round now (startCover's clock runs these): half of them collect a cover box, if there is one. */
   async coverRound(): Promise<void> {
-    const key = new Uint8Array(randomBytes(32));
+    const filled = this.coverBoxes.filter((b) => b.next > 0);
+    const box = filled.length && randomInt(2) ? filled[randomInt(filled.length)] : null;
+    const key = box ? box.key : new Uint8Array(randomBytes(32));
     try {
       const r = await this.round(key, null);
       await r.release();
       this.cover.rounds++;
       this.cover.requests += this.uploader.clients.length * BUCKETS.length;
+      if (box) {
+        this.coverBoxes.splice(this.coverBoxes.indexOf(box), 1);
+        this.cover.boxesCollected++;
+        key.fill(0);
+      }
     } catch (e) {
       this.cover.failed++;
       this.log.warn({ event: 'exchange_cover_round_failed', err: (e as Error).message }, 'cover pickup round failed');
     } finally {
-      key.fill(0);
+      if (!box) key.fill(0);
     }
   }
 
@@ -152,7 +222,9 @@ export class ExchangeBackend implements DropBoxBackend {
       key.fill(0);
     }
     const clients = this.uploader.clients;
-    const answers = await Promise.all(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.pickup(b, ps[j])))));
+    // One entry server per exchange server and round, drawn uniformly (this MSS is one of the choices).
+    const via = clients.map(() => this.entryRelay());
+    const answers = await Promise.all(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.pickup(b, ps[j], via[j])))));
     const entries: Uint8Array[] = [];
     for (let bi = 0; bi < BUCKETS.length; bi++) {
       let hit = false;
@@ -172,17 +244,28 @@ export class ExchangeBackend implements DropBoxBackend {
       stats.requests += clients.length * BUCKETS.length;
     }
     const release = async (): Promise<void> => {
-      const rs = await Promise.allSettled(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.release(b, ps[j])))));
+      const rs = await Promise.allSettled(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.release(b, ps[j], via[j])))));
       const bad = rs.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
       if (bad) throw bad.reason;
     };
     return { entries, release };
   }
 
+  /** A relay through a random member, or undefined to go straight (this MSS drawn, or no federation). */
+  private entryRelay(): Relay | undefined {
+    const e = this.entries;
+    if (!e) return undefined;
+    const m = e.members[randomInt(e.members.length)];
+    return m === e.self ? undefined : (serverId, sealed) => e.relay(m, serverId, sealed);
+  }
+
   close(): void {
     this.closed = true;
     if (this.coverTimer) clearTimeout(this.coverTimer);
-    this.coverTimer = null;
+    if (this.depositTimer) clearTimeout(this.depositTimer);
+    this.coverTimer = this.depositTimer = null;
+    for (const b of this.coverBoxes) b.key.fill(0);
+    this.coverBoxes.length = 0;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
   }

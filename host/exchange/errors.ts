@@ -13,6 +13,9 @@ export type ExchangeReason =
   | 'duplicate_mss'
   | 'unreachable'
   | 'refused'
+  | 'stale'
+  | 'replay'
+  | 'busy'
   | 'config';
 
 const STATUS: Record<ExchangeReason, number> = {
@@ -27,6 +30,9 @@ const STATUS: Record<ExchangeReason, number> = {
   duplicate_mss: 409,
   unreachable: 502,
   refused: 502,
+  stale: 400,
+  replay: 409,
+  busy: 503,
   config: 400,
 };
 

@@ -2,14 +2,15 @@
  * An exchange server over HTTP (ACS §3: the exchange layer; docs/exchange.md §3). Loopback by
  * default; node:http; binary bodies with exact size limits, JSON for answers and errors.
  *
- *   GET  /info                         {id, buckets, slots, retentionSec}   (no secret in it)
+ *   GET  /info                         {id, publicKey, buckets, slots, retentionSec}   (no secret in it)
  *   PUT  /share/<pseudonym, 64 hex>    Bearer <MSS token>; body = one share (a bucket size)
  *                                      201 stored / 200 same share already there, after commit
- *   POST /pickup                       Bearer <MSS token>; body = bucket u32 big-endian | MAX_SLOTS pseudonyms
- *                                      200: MAX_SLOTS records of `bucket` bytes each — the stored share,
- *                                      or random bytes for a miss. Nothing is deleted yet.
- *   POST /release                      Bearer <MSS token>; the same body: deletes the shares of that size
- *                                      under those pseudonyms, after commit 204 (hit or miss alike).
+ *   POST /sealed                       Bearer <entry MSS token>; body = a pickup or release sealed to this
+ *                                      server's key (host/exchange/sealed.ts). Pickup: 200, sealed
+ *                                      MAX_SLOTS records of `bucket` bytes each — the stored share, or random
+ *                                      bytes for a miss; nothing is deleted yet. Release: deletes the shares
+ *                                      of that size under those pseudonyms, after commit 200 with a sealed
+ *                                      empty answer (hit or miss alike).
  *
  * A pickup answer has the same shape whatever is stored (ACS §4: "all message shares are padded to
  * the same length"), so whoever relays it cannot tell hits from misses, and every pseudonym of a
@@ -21,13 +22,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BUCKETS, isBucket } from '../../shared/src/exchange/shares';
-import { MAX_SLOTS, PSEUDONYM_LEN } from '../../shared/src/exchange/pseudonym';
+import { MAX_SLOTS } from '../../shared/src/exchange/pseudonym';
+import { toHex } from '../../shared/src/bytes';
+import { MAX_SKEW_MS, OP_RELEASE, SEALED_REQUEST_BYTES, openRequest } from './sealed';
 import type { Logger } from '../common/log';
 import { ExchangeError } from './errors';
 import type { ShareStore } from './store';
 
 export const MAX_SHARE_BYTES = BUCKETS[BUCKETS.length - 1];
-export const PICKUP_BODY_BYTES = 4 + MAX_SLOTS * PSEUDONYM_LEN;
 const SHARE_PATH = /^\/share\/([0-9a-f]{64})$/;
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,128})$/;
 
@@ -38,6 +40,8 @@ export interface ExchangeServerOptions {
   log: Logger;
   sweepIntervalMs?: number;
   now?: () => number;
+  /** Sealed requests remembered for the replay check at most (default 200,000). */
+  maxReplayWindow?: number;
 }
 
 export interface RunningExchange {
@@ -60,6 +64,30 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+function sendBytes(res: ServerResponse, b: Uint8Array): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': b.length, 'cache-control': 'no-store' });
+  res.end(b);
+}
+
+/**
+ * Ephemeral keys of sealed requests seen while their timestamp can still pass (2 × MAX_SKEW_MS), so a
+ * request replayed by an entry server or anyone on the path is refused. Bounded: when full of live
+ * keys, requests are refused as busy rather than memory growing.
+ */
+export class ReplayWindow {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly max = 200_000) {}
+  admit(epk: string, now: number): void {
+    for (const [k, exp] of this.seen) {
+      if (exp > now) break;
+      this.seen.delete(k);
+    }
+    if (this.seen.has(epk)) throw new ExchangeError('replay', 'this sealed request was seen before');
+    if (this.seen.size >= this.max) throw new ExchangeError('busy', 'too many requests in the replay window');
+    this.seen.set(epk, now + 2 * MAX_SKEW_MS);
+  }
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const b = Buffer.from(JSON.stringify(body));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': b.length, 'cache-control': 'no-store' });
@@ -69,6 +97,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 export async function startExchangeServer(o: ExchangeServerOptions): Promise<RunningExchange> {
   const now = o.now || Date.now;
   const store = o.store;
+  const seen = new ReplayWindow(o.maxReplayWindow);
   if (!(o.retentionSec >= 1)) throw new ExchangeError('config', 'retention must be at least 1 second');
 
   const auth = (req: IncomingMessage): string => {
@@ -84,7 +113,7 @@ export async function startExchangeServer(o: ExchangeServerOptions): Promise<Run
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url || '/';
     if (req.method === 'GET' && url === '/info') {
-      return send(res, 200, { id: store.serverId, buckets: BUCKETS, slots: MAX_SLOTS, retentionSec: o.retentionSec });
+      return send(res, 200, { id: store.serverId, publicKey: toHex(store.sealingKey.publicKey), buckets: BUCKETS, slots: MAX_SLOTS, retentionSec: o.retentionSec });
     }
     const sm = SHARE_PATH.exec(url);
     if (sm && req.method === 'PUT') {
@@ -96,35 +125,33 @@ export async function startExchangeServer(o: ExchangeServerOptions): Promise<Run
       o.log.info({ event: 'exchange_put', mss, bytes: body.length, result: r }, 'share stored');
       return send(res, r === 'stored' ? 201 : 200, { result: r });
     }
-    if ((url === '/pickup' || url === '/release') && req.method === 'POST') {
-      const mss = auth(req);
-      const body = await readBody(req, PICKUP_BODY_BYTES);
-      if (body.length !== PICKUP_BODY_BYTES) throw new ExchangeError('malformed', 'a ' + url.slice(1) + ' is exactly ' + PICKUP_BODY_BYTES + ' bytes: bucket u32 | ' + MAX_SLOTS + ' pseudonyms');
-      const size = body.readUInt32BE(0);
-      if (!isBucket(size)) throw new ExchangeError('malformed', 'bucket must be one of ' + BUCKETS.join('/'));
-      const ps: Uint8Array[] = [];
-      for (let i = 0; i < MAX_SLOTS; i++) ps.push(new Uint8Array(body.subarray(4 + i * PSEUDONYM_LEN, 4 + (i + 1) * PSEUDONYM_LEN)));
-      if (url === '/release') {
-        store.release(ps, size);
+    if (url === '/sealed' && req.method === 'POST') {
+      // The bearer is the entry server relaying the request (any federation member), not the PDA's MSS.
+      const entry = auth(req);
+      const body = await readBody(req, SEALED_REQUEST_BYTES);
+      const r = openRequest(store.sealingKey, new Uint8Array(body));
+      const t = now();
+      if (Math.abs(t - r.ts) > MAX_SKEW_MS) throw new ExchangeError('stale', 'request timestamp too far from the server clock');
+      seen.admit(r.epk, t);
+      if (r.op === OP_RELEASE) {
+        store.release(r.pseudonyms, r.bucket);
         // Counted, not itemised: the log holds no pseudonym and no hit pattern.
-        o.log.info({ event: 'exchange_release', mss, bucket: size }, 'pickup released');
-        res.writeHead(204, { 'cache-control': 'no-store' });
-        res.end();
-        return;
+        o.log.info({ event: 'exchange_release', entry, bucket: r.bucket }, 'pickup released');
+        return sendBytes(res, r.sealAnswer(new Uint8Array(0)));
       }
       // Random filler for every record first, so a hit costs no less than a miss.
-      const out = randomBytes(MAX_SLOTS * size);
-      const got = store.take(ps, size, now());
+      const out = randomBytes(MAX_SLOTS * r.bucket);
+      const got = store.take(r.pseudonyms, r.bucket, t);
       for (let i = 0; i < MAX_SLOTS; i++) {
         const s = got[i];
-        if (s) out.set(s, i * size);
+        if (s) out.set(s, i * r.bucket);
       }
-      o.log.info({ event: 'exchange_pickup', mss, bucket: size }, 'pickup answered');
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': out.length, 'cache-control': 'no-store' });
-      res.end(out);
-      return;
+      o.log.info({ event: 'exchange_pickup', entry, bucket: r.bucket }, 'pickup answered');
+      const sealed = r.sealAnswer(out);
+      out.fill(0);
+      return sendBytes(res, sealed);
     }
-    if (sm || url === '/pickup' || url === '/release' || url === '/info') throw new ExchangeError('malformed', 'method not allowed');
+    if (sm || url === '/sealed' || url === '/info') throw new ExchangeError('malformed', 'method not allowed');
     throw new ExchangeError('not_found', 'no such resource');
   };
 

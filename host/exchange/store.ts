@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { isBucket } from '../../shared/src/exchange/shares';
 import { PSEUDONYM_LEN } from '../../shared/src/exchange/pseudonym';
 import { ExchangeError } from './errors';
+import { newSealingKey, sealingKeyFromSecret, type SealingKey } from './sealed';
 
 export interface ShareStoreLimits {
   maxEntries: number;
@@ -33,6 +34,7 @@ function tokenHash(token: string): Buffer {
 export class ShareStore {
   private readonly db: Database.Database;
   readonly serverId: string;
+  readonly sealingKey: SealingKey;
 
   private constructor(
     readonly file: string,
@@ -51,6 +53,14 @@ export class ShareStore {
     // The server id is part of every pseudonym (shared/src/exchange/pseudonym.ts): drawn once, then fixed.
     this.db.prepare("INSERT OR IGNORE INTO meta (k, v) VALUES ('server_id', ?)").run('x' + randomBytes(8).toString('hex'));
     this.serverId = this.db.prepare("SELECT v FROM meta WHERE k = 'server_id'").pluck().get() as string;
+    // The key pickup requests are sealed to (host/exchange/sealed.ts), drawn once like the id. It lives in
+    // the store's private file: whoever holds that file holds the shares too.
+    const fresh = newSealingKey();
+    this.db.prepare("INSERT OR IGNORE INTO meta (k, v) VALUES ('sealing_key', ?)").run(Buffer.from(fresh.secret).toString('hex'));
+    fresh.secret.fill(0);
+    const stored = Buffer.from(this.db.prepare("SELECT v FROM meta WHERE k = 'sealing_key'").pluck().get() as string, 'hex');
+    this.sealingKey = sealingKeyFromSecret(stored);
+    stored.fill(0);
   }
 
   static open(dataDir: string, limits: ShareStoreLimits = DEFAULT_SHARE_LIMITS): ShareStore {

@@ -17,6 +17,8 @@ export interface PeerRequestOptions {
   path: string;
   body: unknown;
   timeoutMs?: number;
+  /** Largest answer accepted (default MAX_PEER_BODY); a relayed pickup answer is larger than a request. */
+  maxResponseBytes?: number;
   /** Clock (unix ms); tests inject one. */
   now?: () => number;
 }
@@ -28,9 +30,9 @@ export class PeerResponseError extends Error {
   }
 }
 
-async function readCapped(res: Response): Promise<Uint8Array> {
+async function readCapped(res: Response, max: number): Promise<Uint8Array> {
   const declared = res.headers.get('content-length');
-  if (declared !== null && !(Number(declared) <= MAX_PEER_BODY)) throw new PeerResponseError('too_large', 'peer response too large');
+  if (declared !== null && !(Number(declared) <= max)) throw new PeerResponseError('too_large', 'peer response too large');
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
   const parts: Uint8Array[] = [];
@@ -39,7 +41,7 @@ async function readCapped(res: Response): Promise<Uint8Array> {
     const { done, value } = await reader.read();
     if (done) break;
     n += value.length;
-    if (n > MAX_PEER_BODY) {
+    if (n > max) {
       await reader.cancel();
       throw new PeerResponseError('too_large', 'peer response too large');
     }
@@ -75,7 +77,7 @@ export async function peerRequest(opts: PeerRequestOptions): Promise<{ status: n
     redirect: 'error',
     signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
   });
-  const bytes = await readCapped(res);
+  const bytes = await readCapped(res, opts.maxResponseBytes ?? MAX_PEER_BODY);
   const rsig = parseHex(res.headers.get(H_SIG) ?? undefined, 64);
   if (!rsig || !ed25519VerifyHost(rsig, responseSigningInput({ from: to, to: self.mssId, nonce, status: res.status, body: bytes }), key))
     throw new PeerResponseError('bad_response_sig', 'response from ' + to + ' is not signed by its listed identity key');

@@ -8,7 +8,8 @@
  *   nonce, age file, aad = boxId). boxKey is never written to disk, so the files alone reveal only
  *   sizes and times; the age file inside is in any case encrypted to Bob's reply key.
  * - Pickup (PICKUP, in a later session): the PDA reveals the secret; the MSS derives boxId/boxKey,
- *   opens, hands over and deletes the entries. Only that pickup links the two sessions.
+ *   opens and hands over the entries, and deletes them once the PDA acknowledged them. Only that
+ *   pickup links the two sessions.
  * Bounded: registrations, entries per box, bytes per entry; expired entries and registrations are swept.
  * Optional backend (docs/exchange.md): with `useBackend`, each stored entry is also handed to it (the
  * exchange servers, ACS §3.3) under a per-box slot number, and the local file is deleted once the
@@ -159,25 +160,33 @@ export class DropBox {
 
   /** Collect (and delete) every live entry of the local box the secret opens. Wrong secret: nothing. */
   pickup(secret: Uint8Array): Uint8Array[] {
+    const got = this.collectLocal(secret);
+    got.commit();
+    return got.ages;
+  }
+
+  /** `collect` of the local box alone, at once (no exchange servers). */
+  collectLocal(secret: Uint8Array): { ages: Uint8Array[]; complete: boolean; commit(): void } {
     const { boxId, boxKey } = deriveBox(secret);
     try {
-      return this.takeLocal(boxId, boxKey);
+      return { ...this.readLocal(boxId, boxKey), complete: true };
     } finally {
       wipe(boxKey);
     }
   }
 
   /**
-   * PICKUP with a backend (docs/exchange.md §3): a round over the exchange servers first, then the
-   * local box (entries not yet uploaded). If the session is gone when the round returns
-   * (`stillThere`), nothing is taken: the local files and the servers' shares stay for a later pickup.
-   * The servers release their shares only after the entries were handed to the session. `complete`
-   * is false when the round failed (a server did not answer): then only local entries come back,
-   * nothing was released, and the PDA should keep its pickup ticket and ask again later.
-   * Without a backend this is `pickup`.
+   * PICKUP (docs/mail.md §5): the entries of the box the secret opens — with a backend, a round over the
+   * exchange servers first (docs/exchange.md §6), then the local box (entries not yet uploaded). Nothing
+   * is deleted here: `commit` deletes the local files and releases the servers' shares, and the caller
+   * calls it only once the PDA acknowledged every entry (docs/mail.md §4), so a DELIVER lost with its
+   * session, or with the MSS itself, leaves the entries for the next PICKUP. If the session is gone
+   * when the round returns (`stillThere`), nothing comes back. `complete` is false when the round failed
+   * (a server did not answer): then only local entries come back, and the PDA should keep its pickup
+   * ticket and ask again later.
    */
-  async collect(secret: Uint8Array, stillThere: () => boolean): Promise<{ ages: Uint8Array[]; complete: boolean } | null> {
-    if (!this.backend) return stillThere() ? { ages: this.pickup(secret), complete: true } : null;
+  async collect(secret: Uint8Array, stillThere: () => boolean): Promise<{ ages: Uint8Array[]; complete: boolean; commit(): void } | null> {
+    if (!this.backend) return stillThere() ? this.collectLocal(secret) : null;
     const { boxId, boxKey } = deriveBox(secret);
     try {
       let remote: { entries: Uint8Array[]; release(): Promise<void> } | null = null;
@@ -187,16 +196,24 @@ export class DropBox {
         this.log.warn({ event: 'exchange_pickup_failed', err: (e as Error).message }, 'pickup round failed; nothing released, only local entries delivered');
       }
       if (!stillThere()) return null;
-      const out = this.takeLocal(boxId, boxKey);
+      const local = this.readLocal(boxId, boxKey);
+      const out = local.ages;
       if (remote) {
         for (const e of remote.entries) {
           const age = this.openEntry(e, boxId, boxKey);
           if (age) out.push(age);
           else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'exchange entry does not authenticate; discarded');
         }
-        remote.release().catch((e: Error) => this.log.warn({ event: 'exchange_release_failed', err: e.message }, 'exchange servers did not release a pickup; the shares expire'));
       }
-      return { ages: out, complete: remote !== null };
+      const release = remote ? remote.release : null;
+      return {
+        ages: out,
+        complete: remote !== null,
+        commit: () => {
+          local.commit();
+          release?.().catch((e: Error) => this.log.warn({ event: 'exchange_release_failed', err: e.message }, 'exchange servers did not release a pickup; the shares expire'));
+        },
+      };
     } finally {
       wipe(boxKey);
     }
@@ -207,25 +224,29 @@ export class DropBox {
     return f.length > 12 ? open(boxKey, f.subarray(0, 12), f.subarray(12), boxId) : null;
   }
 
-  private takeLocal(boxId: Uint8Array, boxKey: Uint8Array): Uint8Array[] {
+  /** The live entries of a local box, and `commit`, which deletes what was read (and anything expired or unreadable). */
+  private readLocal(boxId: Uint8Array, boxKey: Uint8Array): { ages: Uint8Array[]; commit(): void } {
     const out: Uint8Array[] = [];
     const dir = this.boxDir(boxId);
-    for (const name of this.entries(boxId)) {
-      const path = join(dir, name);
+    const names = this.entries(boxId);
+    for (const name of names) {
       const expired = Number(name.split('-')[0]) <= this.now();
-      if (!expired) {
-        const age = this.openEntry(new Uint8Array(readFileSync(path)), boxId, boxKey);
-        if (age) out.push(age);
-        else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'drop-box entry does not authenticate; discarded');
-      }
-      rmSync(path, { force: true });
+      if (expired) continue;
+      const age = this.openEntry(new Uint8Array(readFileSync(join(dir, name))), boxId, boxKey);
+      if (age) out.push(age);
+      else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'drop-box entry does not authenticate; discarded');
     }
-    try {
-      rmdirSync(dir);
-    } catch {
-      /* not there or not empty */
-    }
-    return out;
+    return {
+      ages: out,
+      commit: () => {
+        for (const name of names) rmSync(join(dir, name), { force: true });
+        try {
+          rmdirSync(dir);
+        } catch {
+          /* not there or not empty */
+        }
+      },
+    };
   }
 
   /** Drop expired registrations and expired files. */

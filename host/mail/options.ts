@@ -69,6 +69,7 @@ export async function mailServiceFromOptions(o: MailCliOptions): Promise<MailSer
   if (uploader) {
     const backend = new ExchangeBackend(uploader, o.log);
     m.dropBox.useBackend(backend);
+    m.exchange = backend;
     backend.startCover(o.exchangeCoverMeanSec ?? DEFAULT_EXCHANGE_COVER_MEAN_SEC);
   }
   return m;

@@ -10,7 +10,8 @@
  * With `mix` set, both directions pass an exponential mix (host/mix/, docs/anonymity.md; paper §6.1):
  * a message is acknowledged once stored in the mix's queue and leaves after its own random delay.
  */
-import { randomBytes } from 'node:crypto';
+import type { ExchangeBackend } from '../exchange/dropbox-backend';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
@@ -111,6 +112,8 @@ interface Unacked {
   frags: Uint8Array[];
   sends: number;
   due: number;
+  /** Told once: true when the PDA acknowledged it, false when it was given up (tries, overflow, session end). */
+  done?: (acked: boolean) => void;
 }
 
 /** DELIVERs tracked per session (sent or waiting); beyond this the oldest is dropped. */
@@ -119,6 +122,16 @@ const MAX_UNACKED = 16;
 const DELIVERS_IN_FLIGHT = 2;
 
 const inFlight = (list: Unacked[]): number => list.filter((u) => u.sends > 0).length;
+
+/**
+ * A DELIVER's msgId: a function of the TmpId and the reply, so the same reply sent again — after the MSS
+ * lost its unacknowledged DELIVER (a restart, an ended session) and its sender or the drop box handed it
+ * over once more — carries the id the PDA remembers and is shown once (docs/mail.md §4). Age files carry a
+ * fresh file key each, so two different replies never share one.
+ */
+function deliverId(tmpId: string, age: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update('hood-mail deliver id\0' + tmpId + '\0').update(age).digest().subarray(0, MSG_ID_LEN));
+}
 
 interface SessionMailState {
   rx: Reassembler;
@@ -165,6 +178,8 @@ export interface MailRoutes {
 export class MailService {
   readonly stats: MailStats = { sent: 0, mixed: 0, mixDropped: 0, sendFailed: 0, delivered: 0, stored: 0, forwarded: 0, pickedUp: 0, acked: 0, resent: 0, rejected: {} };
   readonly dropBox: DropBox;
+  /** The exchange servers the drop box is split over (docs/exchange.md), if any. */
+  exchange: ExchangeBackend | null = null;
   readonly services: Service[];
   private core: MssCore | null = null;
   private transport!: Transporter;
@@ -321,13 +336,19 @@ export class MailService {
    * A member of the federation forwards a reply to a TmpId that moved here (docs/handoff.md §4): delivered to
    * the live session as any reply, or 'gone' (the issuer keeps it in its own drop box).
    */
-  deliverForPeer(tmpId: string, age: Uint8Array): 'delivered' | 'gone' {
+  async deliverForPeer(tmpId: string, age: Uint8Array): Promise<'delivered' | 'gone'> {
     if (age.length > this.opts.maxReplyBytes) return 'gone';
     const core = this.core;
     if (!core || !core.sessions.findByTmpId(tmpId)) return 'gone';
-    if (!this.sendDeliver(tmpId, (p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) return 'gone';
+    let settle: (acked: boolean) => void = () => undefined;
+    const acked = new Promise<boolean>((r) => (settle = r));
+    if (!this.sendDeliver(tmpId, (p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age, settle)) return 'gone';
     this.stats.delivered++;
-    return 'delivered';
+    // As for a reply that came here directly: 'delivered' only once the PDA acknowledged it. Not
+    // acknowledged and the session gone: the issuer keeps it in its drop box; still there: ask again later.
+    if (await acked) return 'delivered';
+    if (!core.sessions.findByTmpId(tmpId)) return 'gone';
+    throw new Error('the PDA did not acknowledge the reply');
   }
 
   /** Connect to the core whose sessions this service serves (after MssGateway.start). */
@@ -517,21 +538,31 @@ export class MailService {
       return;
     }
     s.pickups++;
-    const answer = (got: { ages: Uint8Array[]; complete: boolean } | null): void => {
+    const answer = (got: { ages: Uint8Array[]; complete: boolean; commit(): void } | null): void => {
       if (!got) return; // the session ended meanwhile: nothing was taken
       const ages = got.ages;
-      for (const age of ages) this.sendDeliver(ctx.tmpId, (p) => ctx.reply(CH_MAIL_DELIVER, p), c.slot, age);
+      // The entries are deleted (and the servers' shares released) only once the PDA acknowledged every one
+      // (docs/mail.md §4): one lost with the session or the MSS stays for the next PICKUP, where the same
+      // msgId lets the PDA show it once.
+      let waiting = ages.length;
+      let lost = false;
+      const done = (acked: boolean): void => {
+        lost = lost || !acked;
+        if (--waiting === 0 && !lost) got.commit();
+      };
+      if (waiting === 0) got.commit();
+      for (const age of ages) if (!this.sendDeliver(ctx.tmpId, (p) => ctx.reply(CH_MAIL_DELIVER, p), c.slot, age, done)) done(false);
       this.stats.pickedUp += ages.length;
       // Not OK when the exchange round failed: the PDA keeps its ticket and asks again later.
       if (got.complete) this.status(ctx, OP_PICKUP, ref, ST_OK, ages.length, ages.length + ' message(s)');
       else this.status(ctx, OP_PICKUP, ref, ST_BUSY, ages.length, ages.length + ' message(s); exchange servers unreachable, pick up again later');
     };
     if (!this.dropBox.hasBackend) {
-      answer({ ages: this.dropBox.pickup(c.secret), complete: true });
+      answer(this.dropBox.collectLocal(c.secret));
       c.secret.fill(0);
       return;
     }
-    // Exchange servers (docs/exchange.md §3): the round is asynchronous; it takes nothing if the
+    // With exchange servers (docs/exchange.md §6) the round is asynchronous; it takes nothing if the
     // session is gone by the time it returns.
     const secret = c.secret;
     this.dropBox
@@ -541,7 +572,11 @@ export class MailService {
   }
 
   private onEnd(tmpId: string): void {
+    const pending = this.unacked.get(tmpId);
     this.unacked.delete(tmpId);
+    // What the PDA did not acknowledge goes where a reply to an ended session goes (after this turn, once
+    // the session is out of the table): the drop box, the MSS the TmpId moved to, or back to its sender.
+    if (pending) setImmediate(() => pending.forEach((u) => u.done?.(false)));
     const s = this.live.get(tmpId);
     if (s) s.rx.clear();
     this.live.delete(tmpId);
@@ -559,11 +594,11 @@ export class MailService {
    * DELIVERS_IN_FLIGHT are unacknowledged at a time (the PDA reassembles two at once); later ones wait
    * here and go out as ACKs come in. False if the session could not take the first send.
    */
-  private sendDeliver(tmpId: string, out: (payload: Uint8Array) => void | boolean, source: number, age: Uint8Array): boolean {
-    const msgId = new Uint8Array(randomBytes(MSG_ID_LEN));
+  private sendDeliver(tmpId: string, out: (payload: Uint8Array) => void | boolean, source: number, age: Uint8Array, done?: (acked: boolean) => void): boolean {
+    const msgId = deliverId(tmpId, age);
     const frags = fragment(msgId, encodeDeliver({ source, age }), this.fragmentRoom());
     const list = this.unacked.get(tmpId) || [];
-    const u: Unacked = { id: toHex(msgId), frags, sends: 0, due: 0 };
+    const u: Unacked = { id: toHex(msgId), frags, sends: 0, due: 0, done };
     if (inFlight(list) < DELIVERS_IN_FLIGHT) {
       // The session may be gone: then nothing is kept for its TmpId.
       for (const f of frags) if (out(f) === false) return false;
@@ -572,7 +607,7 @@ export class MailService {
     }
     this.unacked.set(tmpId, list);
     if (list.length >= MAX_UNACKED) {
-      list.shift();
+      list.shift()!.done?.(false);
       this.count('deliver_untracked');
     }
     list.push(u);
@@ -584,8 +619,9 @@ export class MailService {
     const id = toHex(msgId);
     const i = list ? list.findIndex((u) => u.id === id && u.sends > 0) : -1;
     if (i < 0) return; // a repeated ACK, or one for a DELIVER given up on
-    list!.splice(i, 1);
+    const [u] = list!.splice(i, 1);
     this.stats.acked++;
+    u.done?.(true);
   }
 
   /** Every tick: resend what is due, give up after DELIVER_TRIES sends, start waiting ones as room frees. */
@@ -597,6 +633,7 @@ export class MailService {
       if (u.sends === 0 || u.due > now) continue;
       if (u.sends >= DELIVER_TRIES) {
         list.splice(i--, 1);
+        u.done?.(false);
         this.count('deliver_unacked');
         this.opts.log.warn({ event: 'deliver_unacked', sends: u.sends }, 'a DELIVER was never acknowledged; given up');
         continue;
@@ -641,9 +678,13 @@ export class MailService {
   private routeNow(tmpId: string, age: Uint8Array): RouteResult | Promise<RouteResult> {
     const core = this.core;
     if (core && core.sessions.findByTmpId(tmpId)) {
-      if (this.sendDeliver(tmpId, (p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age)) {
+      // Answered (250, or taken out of the mix store) only once the PDA acknowledged it: a DELIVER lost
+      // with the MSS itself (kill -9) is then still with its sender or in the mix, and comes again.
+      let settle: (acked: boolean) => void = () => undefined;
+      const acked = new Promise<boolean>((r) => (settle = r));
+      if (this.sendDeliver(tmpId, (p) => core.deliver(tmpId, CH_MAIL_DELIVER, p), SRC_LIVE, age, settle)) {
         this.stats.delivered++;
-        return 'delivered';
+        return acked.then((ok) => (ok ? 'delivered' : this.notAcknowledged(tmpId, age)));
       }
     }
     const to = this.routes?.movedTo(tmpId);
@@ -661,6 +702,16 @@ export class MailService {
     // Its MSS restarted and the PDA holds a ticket: the session is coming back; the sender tries again.
     if (this.routes?.resumable(tmpId) && !this.dropBox.accepts(tmpId)) throw new SmtpError(451, '4.4.1 the session is coming back; try again later');
     return this.storeLocally(tmpId, age);
+  }
+
+  /**
+   * A live DELIVER the PDA never acknowledged: its session ended (routed again: drop box, the next MSS, or
+   * refused), or it is still there and silent (its drop box if it has one, else the sender tries later).
+   */
+  private notAcknowledged(tmpId: string, age: Uint8Array): RouteResult | Promise<RouteResult> {
+    if (!this.core?.sessions.findByTmpId(tmpId)) return this.routeNow(tmpId, age);
+    if (this.dropBox.accepts(tmpId)) return this.storeLocally(tmpId, age);
+    throw new SmtpError(451, '4.4.1 the PDA did not acknowledge the reply; try again later');
   }
 
   private storeLocally(tmpId: string, age: Uint8Array): 'stored' {

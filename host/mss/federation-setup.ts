@@ -4,6 +4,7 @@
  *
  *   POST /handoff/redeem   {id, secret} (hex)       → 200 {tmpId, sessionExpiresAt, state} | 409 {error}
  *   POST /handoff/deliver  {tmpId, age} (base64)    → 200 {result: 'delivered' | 'gone'}
+ *   POST /exchange/relay   a sealed exchange request   (host/exchange/entry-relay.ts; with exchange servers)
  *
  * redeem is what member B sends the ticket's issuer A when a PDA resumes at B with A's ticket: A marks the
  * ticket spent and the TmpId moved to B in one transaction and erases its session (paper §6.3: the session
@@ -12,10 +13,12 @@
  */
 import { fromHex, toHex } from '../../shared/src/bytes';
 import { TICKET_ID_LEN, TICKET_SECRET_LEN } from '../../shared/src/protocol/constants';
+import { DELIVER_RETRY_MS, DELIVER_TRIES } from '../../shared/src/mail/constants';
 import type { TicketRef } from '../../shared/src/protocol/messages';
 import type { Logger } from '../common/log';
 import { loadFederation, type Federation } from '../federation/list';
 import type { PeerSelf } from '../federation/peer-auth';
+import { relayThroughMember, serveEntryRelay } from '../exchange/entry-relay';
 import { peerRequest } from '../federation/peer-client';
 import { startPeerServer, type PeerServer } from '../federation/peer-server';
 import type { BeaconExtension } from '../../shared/src/protocol/beacon';
@@ -40,7 +43,9 @@ export interface FederationMembership {
   redeemRemote(t: TicketRef): Promise<ResumedRoute | string>;
   /** Hand a reply to the member a TmpId moved to. */
   forward(to: string, tmpId: string, age: Uint8Array): Promise<'delivered' | 'gone'>;
-  /** Serve /handoff/* for the other members, once the MSS runs. */
+  /** Send a sealed exchange request through member `to` (ACS entry server; host/exchange/entry-relay.ts). */
+  relayExchange(to: string, serverId: string, sealed: Uint8Array): Promise<Uint8Array>;
+  /** Serve /handoff/* (and /exchange/relay when the MSS has exchange servers) for the other members, once the MSS runs. */
   serve(h: Handoff, mail: MailService | null, log: Logger): Promise<PeerServer>;
 }
 
@@ -83,8 +88,12 @@ export function joinFederation(o: FederationOptions, mssId: string, keys: MssKey
       if (r.status !== 200) return String((r.body as { error?: unknown } | null)?.error || 'status_' + r.status).slice(0, 40);
       return parseResumed(r.body) || 'bad_answer';
     },
+    relayExchange(to, serverId, sealed) {
+      return relayThroughMember({ federation, self, timeoutMs }, to, serverId, sealed);
+    },
     async forward(to, tmpId, age) {
-      const r = await peerRequest({ federation, self, to, path: '/handoff/deliver', body: { tmpId, age: Buffer.from(age).toString('base64') }, timeoutMs });
+      // The member answers once the PDA acknowledged the reply (DELIVER_TRIES resends, DELIVER_RETRY_MS apart, at most).
+      const r = await peerRequest({ federation, self, to, path: '/handoff/deliver', body: { tmpId, age: Buffer.from(age).toString('base64') }, timeoutMs: Math.max(timeoutMs, DELIVER_TRIES * DELIVER_RETRY_MS + 5000) });
       if (r.status !== 200) throw new Error('member ' + to + ' answered ' + r.status);
       return (r.body as { result?: unknown } | null)?.result === 'delivered' ? 'delivered' : 'gone';
     },
@@ -103,8 +112,9 @@ export function joinFederation(o: FederationOptions, mssId: string, keys: MssKey
         if (!b || typeof b.tmpId !== 'string' || !isValidTmpId(b.tmpId) || typeof b.age !== 'string' || b.age.length > MAX_AGE_B64 || !B64.test(b.age))
           return { status: 400, body: { error: 'bad_request' } };
         if (!mail) return { status: 200, body: { result: 'gone' } };
-        return { status: 200, body: { result: mail.deliverForPeer(b.tmpId, new Uint8Array(Buffer.from(b.age, 'base64'))) } };
+        return { status: 200, body: { result: await mail.deliverForPeer(b.tmpId, new Uint8Array(Buffer.from(b.age, 'base64'))) } };
       });
+      if (mail?.exchange) serveEntryRelay(server, mail.exchange, log);
       return server;
     },
   };

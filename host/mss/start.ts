@@ -100,6 +100,9 @@ export async function startMss(o: MssOptions): Promise<RunningMss> {
   mail?.attach(gw.core);
   handoff?.attach(gw.core);
   if (mail && handoff) mail.setRoutes(mailRoutes(handoff, member ? (to, t, age) => member.forward(to, t, age) : null));
+  // Pickup rounds go out through members drawn at random (docs/exchange.md §6), this MSS among them.
+  if (member && mail?.exchange)
+    mail.exchange.useEntries({ members: member.federation.members.map((m) => m.mssId), self: mssId, relay: (to, id, sealed) => member.relayExchange(to, id, sealed) });
   let peer: PeerServer | null = null;
   if (member && handoff) {
     try {

@@ -34,8 +34,12 @@ export function encryptReply(r: ReplyInput): Uint8Array {
   return ageEncrypt([rcpt], letter, (n) => new Uint8Array(randomBytes(n)));
 }
 
-export async function sendReply(r: ReplyInput, smtp: { host: string; port: number; secure?: boolean; requireTls?: boolean }): Promise<{ age: Uint8Array; response: string }> {
-  const age = encryptReply(r);
+/** Mail a reply; with `age`, that age file as it is (a sending server trying the same message again). */
+export async function sendReply(
+  r: ReplyInput & { age?: Uint8Array },
+  smtp: { host: string; port: number; secure?: boolean; requireTls?: boolean },
+): Promise<{ age: Uint8Array; response: string }> {
+  const age = r.age ?? encryptReply(r);
   const t = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,

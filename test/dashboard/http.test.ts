@@ -150,11 +150,13 @@ describe('live counts and /metrics', () => {
     const names = r.body.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
     expect(names.length).toBeGreaterThan(20);
     for (const n of names) expect(n).toMatch(/^hood_[a-z0-9_]+$/);
-    for (const n of ['hood_sessions', 'hood_joins_accepted_total', 'hood_cells_rejected_total', 'hood_cover_cells_total', 'hood_payments_total', 'hood_till_balance', 'hood_bank_audit_ok', 'hood_mix_entropy_bits', 'hood_mix_queued', 'hood_broker_connections', 'hood_tickets_issued_total', 'hood_sessions_resumed_total', 'hood_sessions_handed_off_total', 'hood_resumes_refused_total', 'hood_mail_forwarded_total'])
+    for (const n of ['hood_sessions', 'hood_joins_accepted_total', 'hood_cells_rejected_total', 'hood_cover_cells_total', 'hood_payments_total', 'hood_till_balance', 'hood_bank_audit_ok', 'hood_mix_entropy_bits', 'hood_mix_queued', 'hood_broker_connections', 'hood_tickets_issued_total', 'hood_sessions_resumed_total', 'hood_sessions_handed_off_total', 'hood_resumes_refused_total', 'hood_mail_forwarded_total', 'hood_exchange_rounds_total', 'hood_exchange_relayed_total'])
       expect(names).toContain(n);
     const allowed: Record<string, readonly string[]> = {
       reason: [...REFUSE_REASONS, ...CELL_REJECT_REASONS, ...END_REASONS, ...BROKER_REJECT_REASONS, ...PAY_REFUSE_REASONS, ...RESUME_REFUSE_REASONS, OTHER],
       direction: ['in', 'out'],
+      kind: ['pickup', 'cover'],
+      result: ['ok', 'failed'],
       lane: MIX_LANES,
       stat: ['mean', 'min', 'p10', 'theory'],
     };

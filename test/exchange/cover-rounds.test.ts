@@ -1,14 +1,16 @@
 /**
- * Cover pickup rounds (docs/exchange.md §6): the MSS runs whole pickup rounds with nothing behind them on a
- * Poisson clock, so an exchange server sees rounds whether or not anyone picks up. A cover round has the
- * shape of a real one (every server, every bucket, 8 pseudonyms each, then their release), takes nothing
- * that is stored, and stops with the backend.
+ * Cover traffic at the exchange servers (docs/exchange.md §6): the MSS runs whole pickup rounds with nothing
+ * behind them, and uploads cover entries into cover boxes, on Poisson clocks, so an exchange server sees
+ * uploads and rounds whether or not a reply arrived or anyone picks up. A cover round has the shape of a
+ * real one (every server, every bucket, 8 pseudonyms each, then their release), takes nothing of a real
+ * box, collects cover boxes (so hits happen in cover rounds too), and everything stops with the backend.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../host/common/log';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../host/common/log';
 import { ShareUploader } from '../../host/exchange/client';
 import { ExchangeBackend } from '../../host/exchange/dropbox-backend';
 import { startExchangeServer, type RunningExchange } from '../../host/exchange/server';
@@ -33,9 +35,18 @@ async function servers(k: number) {
     const store = ShareStore.open(join(dir, 's' + i));
     const tokenFile = join(dir, 's' + i + '.token');
     writeFileSync(tokenFile, store.addMss('doug') + '\n', { mode: 0o600 });
-    const ex = await startExchangeServer({ store, listen: { host: '127.0.0.1', port: 0 }, retentionSec: 3600, log: silentLogger() });
     const count: Record<string, number> = {};
-    ex.server.on('request', (req) => (count[String(req.url).split('/')[1]] = (count[String(req.url).split('/')[1]] || 0) + 1));
+    // What the server's operator sees: its own log, one line per put, pickup and release.
+    const destination = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) {
+          const ev = String(JSON.parse(line).event || '').replace(/^exchange_/, '');
+          count[ev] = (count[ev] || 0) + 1;
+        }
+        done();
+      },
+    });
+    const ex = await startExchangeServer({ store, listen: { host: '127.0.0.1', port: 0 }, retentionSec: 3600, log: createLogger({ level: 'info', destination }) });
     seen.push(count);
     running.push({ store, ex });
     specs.push(ex.url + '=' + tokenFile);
@@ -69,14 +80,30 @@ describe('cover pickup rounds', () => {
     expect(got.entries.map((e) => Buffer.from(e).toString('hex'))).toContain(Buffer.from(entry).toString('hex'));
     expect(b.cover).toMatchObject({ rounds: 1, failed: 0, requests: 3 * BUCKETS.length });
     expect(b.rounds.rounds).toBe(1);
+    expect(s.stores.map((x) => x.usage().entries)).toEqual([0, 0, 0]);
 
-    // The clock: a short mean gives several rounds, and none after close.
+    // Cover deposits: uploaded like a real entry (one share per server, the bucket of recent real entries) ...
+    const puts = s.seen.map((c) => c.put || 0);
+    for (let i = 0; i < 4; i++) await b.coverDeposit();
+    expect(b.cover).toMatchObject({ deposits: 4, depositsFailed: 0 });
+    expect(s.seen.map((c, i) => (c.put || 0) - puts[i])).toEqual([4, 4, 4]);
+    for (const st of s.stores) expect(st.usage()).toEqual({ entries: 4, bytes: 4 * 1024 });
+    // ... and cover rounds collect cover boxes: a round that hits stored shares is not thereby a real one.
+    for (let i = 0; i < 60 && s.stores[0].usage().entries > 0; i++) await b.coverRound();
+    expect(s.stores.map((x) => x.usage().entries)).toEqual([0, 0, 0]);
+    expect(b.cover.boxesCollected).toBeGreaterThanOrEqual(1);
+    expect(b.cover.failed).toBe(0);
+
+    // The clocks: a short mean gives several rounds and deposits, and none after close.
+    const rounds0 = b.cover.rounds;
+    const deposits0 = b.cover.deposits;
     b.startCover(0.02);
-    await expect.poll(() => b.cover.rounds, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => b.cover.rounds - rounds0, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(() => b.cover.deposits - deposits0, { timeout: 10_000 }).toBeGreaterThanOrEqual(5);
     b.close();
     await new Promise((r) => setTimeout(r, 200));
-    const after = b.cover.rounds;
+    const after = b.cover.rounds + b.cover.deposits;
     await new Promise((r) => setTimeout(r, 300));
-    expect(b.cover.rounds).toBeLessThanOrEqual(after + 1);
+    expect(b.cover.rounds + b.cover.deposits).toBeLessThanOrEqual(after + 2);
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * host/exchange: the share store on a real SQLite file and the HTTP service in front of it. Puts and
- * pickups (hits and misses answer the same shape), every refusal with its status and reason, random
- * requests that never crash it, expiry, the bounds, and token handling (hash only, constant-time).
+ * sealed pickups (hits and misses answer the same shape), every refusal with its status and reason,
+ * replays, random and bit-flipped requests that never crash it or get through, expiry, the bounds, and
+ * token handling (hash only, constant-time).
  */
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -14,7 +15,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../host/common/log';
 import { ExchangeClient } from '../../host/exchange/client';
 import { ExchangeError } from '../../host/exchange/errors';
-import { PICKUP_BODY_BYTES, startExchangeServer, type RunningExchange } from '../../host/exchange/server';
+import { startExchangeServer, type RunningExchange } from '../../host/exchange/server';
+import { newSealingKey, OP_PICKUP, OP_RELEASE, SEALED_REQUEST_BYTES, sealRequest, type SealedOp } from '../../host/exchange/sealed';
 import { ShareStore, STORE_FILE } from '../../host/exchange/store';
 import { MAX_SLOTS } from '../../shared/src/exchange/pseudonym';
 import { testDir } from '../helpers/temp-dir';
@@ -43,6 +45,11 @@ function raw(url: string, method: string, path: string, headers: Record<string, 
   });
 }
 
+let clock = Date.now();
+let serverKey: Uint8Array;
+/** A sealed request to the server under test, at its clock. */
+const sealed = (op: SealedOp, bucket: number, ps: Uint8Array[]) => sealRequest(serverKey, op, bucket, ps, clock).bytes;
+
 const json = (r: Raw) => JSON.parse(r.body.toString('utf8')) as { error?: string; message?: string; result?: string };
 
 describe('exchange server', () => {
@@ -51,7 +58,6 @@ describe('exchange server', () => {
   let ex: RunningExchange;
   let token: string;
   let client: ExchangeClient;
-  let clock = Date.now();
 
   beforeAll(async () => {
     dir = testDir('hood-exchange-');
@@ -59,6 +65,7 @@ describe('exchange server', () => {
     token = store.addMss('doug');
     ex = await startExchangeServer({ store, listen: { host: '127.0.0.1', port: 0 }, retentionSec: 60, log: silentLogger(), now: () => clock });
     client = new ExchangeClient({ url: ex.url, token });
+    serverKey = store.sealingKey.publicKey;
   });
   afterAll(async () => {
     await ex.close();
@@ -86,7 +93,7 @@ describe('exchange server', () => {
 
   it('GET /info names the server and its buckets, no secret', async () => {
     const i = await client.info();
-    expect(i).toEqual({ id: store.serverId, buckets: [1024, 4096, 16384], slots: MAX_SLOTS, retentionSec: 60 });
+    expect(i).toEqual({ id: store.serverId, publicKey: hex(store.sealingKey.publicKey), buckets: [1024, 4096, 16384], slots: MAX_SLOTS, retentionSec: 60 });
     expect(i.id).toMatch(/^x[0-9a-f]{16}$/);
   });
 
@@ -130,24 +137,85 @@ describe('exchange server', () => {
     expect(store.usage().entries).toBe(0);
   });
 
-  it('an all-miss pickup and an all-hit pickup have the same status, length and headers', async () => {
+  it('an all-miss pickup and an all-hit pickup have the same status, length and headers; so do their releases', async () => {
     const ps = Array.from({ length: MAX_SLOTS }, () => rand(32));
     for (const p of ps) await client.put(p, rand(1024));
-    const body = (list: Uint8Array[]) => {
-      const b = Buffer.alloc(PICKUP_BODY_BYTES);
-      b.writeUInt32BE(1024, 0);
-      list.forEach((p, i) => b.set(p, 4 + i * 32));
-      return b;
-    };
     const auth = { authorization: 'Bearer ' + token, 'content-type': 'application/octet-stream' };
-    const hit = await raw(ex.url, 'POST', '/pickup', auth, body(ps));
-    const released = await raw(ex.url, 'POST', '/release', auth, body(ps));
-    const miss = await raw(ex.url, 'POST', '/pickup', auth, body(ps));
-    const releasedMiss = await raw(ex.url, 'POST', '/release', auth, body(ps));
-    expect([hit.status, hit.body.length]).toEqual([200, MAX_SLOTS * 1024]);
+    const send = (op: SealedOp) => raw(ex.url, 'POST', '/sealed', auth, sealed(op, 1024, ps));
+    const hit = await send(OP_PICKUP);
+    const released = await send(OP_RELEASE);
+    const miss = await send(OP_PICKUP);
+    const releasedMiss = await send(OP_RELEASE);
+    expect([hit.status, hit.body.length]).toEqual([200, MAX_SLOTS * 1024 + 16]);
     expect([miss.status, miss.body.length]).toEqual([hit.status, hit.body.length]);
-    expect([released.status, released.body.length]).toEqual([204, 0]);
+    expect([released.status, released.body.length]).toEqual([200, 16]);
     expect([releasedMiss.status, releasedMiss.body.length]).toEqual([released.status, released.body.length]);
+    expect(store.usage().entries).toBe(0);
+  });
+
+  it('a sealed request opens only under this server key, only once, and only near its timestamp', async () => {
+    const auth = { authorization: 'Bearer ' + token, 'content-type': 'application/octet-stream' };
+    const ps = Array.from({ length: MAX_SLOTS }, () => rand(32));
+    const once = sealed(OP_PICKUP, 1024, ps);
+    expect((await raw(ex.url, 'POST', '/sealed', auth, once)).status).toBe(200);
+    const again = await raw(ex.url, 'POST', '/sealed', auth, once);
+    expect([again.status, json(again).error]).toEqual([409, 'replay']);
+    const other = sealRequest(newSealingKey().key.publicKey, OP_PICKUP, 1024, ps, clock).bytes;
+    const wrongKey = await raw(ex.url, 'POST', '/sealed', auth, other);
+    expect([wrongKey.status, json(wrongKey).error]).toEqual([400, 'malformed']);
+    for (const skew of [-121_000, 121_000]) {
+      const r = await raw(ex.url, 'POST', '/sealed', auth, sealRequest(store.sealingKey.publicKey, OP_PICKUP, 1024, ps, clock + skew).bytes);
+      expect([skew, r.status, json(r).error]).toEqual([skew, 400, 'stale']);
+    }
+    const near = await raw(ex.url, 'POST', '/sealed', auth, sealRequest(store.sealingKey.publicKey, OP_PICKUP, 1024, ps, clock - 119_000).bytes);
+    expect(near.status).toBe(200);
+  });
+
+  it('long random bit flips of sealed requests are never accepted, and flipped answers never open', async () => {
+    const auth = { authorization: 'Bearer ' + token, 'content-type': 'application/octet-stream' };
+    const p = rand(32);
+    const share = rand(1024);
+    await client.put(p, share);
+    const ps = [p, ...Array.from({ length: MAX_SLOTS - 1 }, () => rand(32))];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(SEALED_REQUEST_BYTES * 8 - 1), { minLength: 1, maxLength: 8 }), fc.boolean(), async (bits, release) => {
+        const req = sealRequest(store.sealingKey.publicKey, release ? OP_RELEASE : OP_PICKUP, 1024, ps, clock);
+        const bad = req.bytes.slice();
+        for (const b of bits) bad[b >> 3] ^= 1 << (b & 7);
+        fc.pre(Buffer.compare(Buffer.from(bad), Buffer.from(req.bytes)) !== 0);
+        const r = await raw(ex.url, 'POST', '/sealed', auth, bad);
+        expect(r.status).toBe(400);
+        // The true request still goes through, and an answer altered anywhere does not open.
+        const ok = await raw(ex.url, 'POST', '/sealed', auth, req.bytes);
+        expect(ok.status).toBe(200);
+        const flipped = new Uint8Array(ok.body);
+        flipped[bits[0] % flipped.length] ^= 1;
+        expect(req.openAnswer(flipped)).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+    // Nothing was released by a flipped release, and a true pickup still finds the share ... unless a
+    // true release ran: put it back for the check.
+    await client.put(p, share);
+    const got = await client.pickup(1024, ps);
+    expect(hex(got[0])).toBe(hex(share));
+  });
+
+  it('the replay window is bounded: when full of live requests it answers busy, never grows', async () => {
+    const sdir = testDir('hood-exchange-window-');
+    const st = ShareStore.open(sdir);
+    const t = st.addMss('doug');
+    const small = await startExchangeServer({ store: st, listen: { host: '127.0.0.1', port: 0 }, retentionSec: 60, log: silentLogger(), maxReplayWindow: 3 });
+    try {
+      const auth = { authorization: 'Bearer ' + t, 'content-type': 'application/octet-stream' };
+      const ps = Array.from({ length: MAX_SLOTS }, () => rand(32));
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await raw(small.url, 'POST', '/sealed', auth, sealRequest(st.sealingKey.publicKey, OP_PICKUP, 1024, ps, Date.now()).bytes)).status);
+      expect(statuses).toEqual([200, 200, 200, 503, 503]);
+    } finally {
+      await small.close();
+      st.close();
+    }
   });
 
   it('refuses unauthenticated, bad-token, oversized and malformed requests with clear errors', async () => {
@@ -159,16 +227,18 @@ describe('exchange server', () => {
       ['basic auth', raw(ex.url, 'PUT', '/share/' + p, { ...bin, authorization: 'Basic ' + token }, share), 401, 'bad_token'],
       ['unknown token', raw(ex.url, 'PUT', '/share/' + p, { ...bin, authorization: 'Bearer ' + token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A') }, share), 401, 'bad_token'],
       ['token with a bad character', raw(ex.url, 'PUT', '/share/' + p, { ...bin, authorization: 'Bearer ' + token + '!' }, share), 401, 'bad_token'],
-      ['pickup without token', raw(ex.url, 'POST', '/pickup', bin, new Uint8Array(PICKUP_BODY_BYTES)), 401, 'unauthenticated'],
+      ['sealed without token', raw(ex.url, 'POST', '/sealed', bin, new Uint8Array(SEALED_REQUEST_BYTES)), 401, 'unauthenticated'],
       ['oversized share', raw(ex.url, 'PUT', '/share/' + p, { ...bin, authorization: 'Bearer ' + token }, rand(16385)), 413, 'too_large'],
       ['non-bucket share', raw(ex.url, 'PUT', '/share/' + p, { ...bin, authorization: 'Bearer ' + token }, rand(1000)), 400, 'malformed'],
       ['empty share', raw(ex.url, 'PUT', '/share/' + p, { ...bin, authorization: 'Bearer ' + token }), 400, 'malformed'],
       ['short pseudonym', raw(ex.url, 'PUT', '/share/' + p.slice(2), { ...bin, authorization: 'Bearer ' + token }, share), 404, 'not_found'],
       ['upper-case pseudonym', raw(ex.url, 'PUT', '/share/' + p.toUpperCase(), { ...bin, authorization: 'Bearer ' + token }, share), 404, 'not_found'],
       ['GET a share', raw(ex.url, 'GET', '/share/' + p, { authorization: 'Bearer ' + token }), 400, 'malformed'],
-      ['pickup too short', raw(ex.url, 'POST', '/pickup', { ...bin, authorization: 'Bearer ' + token }, new Uint8Array(PICKUP_BODY_BYTES - 1)), 400, 'malformed'],
-      ['pickup too long', raw(ex.url, 'POST', '/pickup', { ...bin, authorization: 'Bearer ' + token }, new Uint8Array(PICKUP_BODY_BYTES + 1)), 413, 'too_large'],
-      ['pickup of no bucket', raw(ex.url, 'POST', '/pickup', { ...bin, authorization: 'Bearer ' + token }, new Uint8Array(PICKUP_BODY_BYTES)), 400, 'malformed'],
+      ['sealed too short', raw(ex.url, 'POST', '/sealed', { ...bin, authorization: 'Bearer ' + token }, new Uint8Array(SEALED_REQUEST_BYTES - 1)), 400, 'malformed'],
+      ['sealed too long', raw(ex.url, 'POST', '/sealed', { ...bin, authorization: 'Bearer ' + token }, new Uint8Array(SEALED_REQUEST_BYTES + 1)), 413, 'too_large'],
+      ['sealed to a low-order key (all zeros)', raw(ex.url, 'POST', '/sealed', { ...bin, authorization: 'Bearer ' + token }, new Uint8Array(SEALED_REQUEST_BYTES)), 400, 'malformed'],
+      ['sealed random bytes', raw(ex.url, 'POST', '/sealed', { ...bin, authorization: 'Bearer ' + token }, rand(SEALED_REQUEST_BYTES)), 400, 'malformed'],
+      ['GET /sealed', raw(ex.url, 'GET', '/sealed', { authorization: 'Bearer ' + token }), 400, 'malformed'],
       ['unknown path', raw(ex.url, 'GET', '/admin', {}), 404, 'not_found'],
     ];
     for (const [what, pending, status, reason] of cases) {
@@ -181,8 +251,8 @@ describe('exchange server', () => {
 
   it('random requests never crash it: every answer is a status with a JSON error or a valid result', async () => {
     const paths = fc.oneof(
+      fc.constant('/sealed'),
       fc.constant('/pickup'),
-      fc.constant('/release'),
       fc.constant('/info'),
       fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => '/share/' + hex(b)),
       fc.string({ maxLength: 80 }).map((s) => '/' + encodeURIComponent(s)),
@@ -192,7 +262,7 @@ describe('exchange server', () => {
         fc.constantFrom('GET', 'PUT', 'POST', 'DELETE'),
         paths,
         fc.oneof(fc.constant(undefined), fc.constant('Bearer ' + token), fc.string({ maxLength: 200 })),
-        fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(1024, 4096, PICKUP_BODY_BYTES).map((n) => rand(n))),
+        fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(1024, 4096, SEALED_REQUEST_BYTES).map((n) => rand(n))),
         async (method, path, authz, body) => {
           const h: Record<string, string> = { 'content-type': 'application/octet-stream' };
           if (authz !== undefined && /^[\x20-\x7e]*$/.test(authz)) h.authorization = authz;

@@ -169,7 +169,8 @@ describe('Bob writes to Alice, Alice replies', () => {
     const got = await pda.waitFor((e) => e.ev === 'mail.reply' || e.ev === 'mail.error', 20_000, since);
     expect(got).toMatchObject({ ev: 'mail.reply', source: 'dropbox', from: 'alice@example.org', subject: 'moved', body: late });
     expect(await pda.waitFor('mail.pickup', 10_000, since)).toMatchObject({ ok: true, count: 1 });
-    expect(readdirSync(boxRoot)).toHaveLength(0); // handed over = deleted
+    // Deleted once the PDA acknowledged it (docs/mail.md §4), which follows the STATUS closely.
+    await expect.poll(() => readdirSync(boxRoot), { timeout: 10_000, interval: 50 }).toHaveLength(0);
 
     // The pickup succeeded: the ticket is retired, a second pickup presents nothing.
     since = pda.events.length;

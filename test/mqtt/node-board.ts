@@ -67,7 +67,8 @@ export function freePort(): Promise<number> {
 /** Resolve once something accepts TCP on the port, trying for at most `ms`. */
 export async function waitForPort(port: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  for (let i = 0; i < 200 && Date.now() < deadline; i++) {
+  // Bounded by the deadline and by a count (each try takes at least 50 ms).
+  for (let i = 0; i <= ms / 50 && Date.now() < deadline; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: '127.0.0.1', port });
       s.once('connect', () => {

@@ -35,12 +35,12 @@ export function addMailOptions(cmd: Command): Command {
     .option('--mix-max-queued <n>', 'messages the mix holds per direction; beyond it a PDA send gets BUSY and inbound SMTP 452', parsePositiveIntOption, DEFAULT_MIX_MAX_QUEUED)
     .option(
       '--exchange <url=token-file>',
-      'split drop-box entries over exchange servers (`hood exchange`): one per server, at least 2; repeat the option (docs/exchange.md)',
+      'split drop-box entries over exchange servers (`hood exchange`): one per server, at least 2; repeat the option. With --federation, pickup rounds go out through members drawn at random, so every member needs the same servers (docs/exchange.md)',
       (v: string, prev: string[] = []) => prev.concat([v]),
     )
     .option(
       '--exchange-cover-mean <sec>',
-      'with --exchange: mean seconds between cover pickup rounds (every server, every bucket, random pseudonyms, released), so a server cannot tell a pickup from a round with nothing behind it (0: none)',
+      'with --exchange: mean seconds between cover pickup rounds (every server, every bucket, released), and between cover deposits (random entries into boxes only this MSS holds, collected by later cover rounds), so a server cannot tell a reply or a pickup from cover (0: none)',
       parseDelay,
       DEFAULT_EXCHANGE_COVER_MEAN_SEC,
     );
