@@ -21,7 +21,13 @@ export interface ExchangeEndpoint {
  * A way to a server through an entry server (ACS §3.2): hands the sealed request, addressed by the
  * server's id, to another MSS that sends it with its own token and returns the sealed answer.
  */
-export type Relay = (serverId: string, sealed: Uint8Array) => Promise<Uint8Array>;
+export type Relay = ((serverId: string, sealed: Uint8Array) => Promise<Uint8Array>) & {
+  /** The answer that came this way did not open: take another way from now on. */
+  distrust?(): void;
+};
+
+/** Ways a request is tried through entry servers (each failing one left for the rest of the round). */
+const ENTRY_ATTEMPTS = 3;
 
 export interface ExchangeInfo {
   id: string;
@@ -120,12 +126,26 @@ export class ExchangeClient {
   /** One sealed round trip, straight to the server or through an entry server (`via`). */
   private async sealedRound(op: SealedOp, bucket: number, pseudonyms: Uint8Array[], via?: Relay): Promise<Uint8Array> {
     const info = await this.known();
-    const req = sealRequest(fromHex(info.publicKey), op, bucket, pseudonyms, Date.now());
-    const answer = via ? await via(info.id, req.bytes) : await this.sendSealed(req.bytes);
-    const plain = req.openAnswer(answer);
-    // An entry server can drop or delay an answer, never forge or alter one: a wrong one is a failed round.
-    if (!plain) throw new ExchangeError('refused', 'the answer of exchange server ' + this.base + ' does not open: altered on the way');
-    return plain;
+    for (let attempt = 1; ; attempt++) {
+      // Sealed afresh each time: a request that did reach the server through a failed entry is spent (replay).
+      const req = sealRequest(fromHex(info.publicKey), op, bucket, pseudonyms, Date.now());
+      let answer: Uint8Array;
+      try {
+        answer = via ? await via(info.id, req.bytes) : await this.sendSealed(req.bytes);
+      } catch (e) {
+        if (e instanceof ExchangeError && e.reason === 'entry_failed' && attempt < ENTRY_ATTEMPTS) continue;
+        throw e;
+      }
+      const plain = req.openAnswer(answer);
+      if (plain) return plain;
+      // An entry server can drop or delay an answer, never forge or alter one: a wrong one is not used, and
+      // the request goes again through another entry (straight to the server it cannot be altered but by the network).
+      if (via?.distrust && attempt < ENTRY_ATTEMPTS) {
+        via.distrust();
+        continue;
+      }
+      throw new ExchangeError('refused', 'the answer of exchange server ' + this.base + ' does not open: altered on the way');
+    }
   }
 
   /** One pickup request: MAX_SLOTS pseudonyms, answered with MAX_SLOTS records of `bucket` bytes. Deletes nothing. */

@@ -222,8 +222,10 @@ export class ExchangeBackend implements DropBoxBackend {
       key.fill(0);
     }
     const clients = this.uploader.clients;
-    // One entry server per exchange server and round, drawn uniformly (this MSS is one of the choices).
-    const via = clients.map(() => this.entryRelay());
+    // One entry server per exchange server and round, drawn uniformly (this MSS is one of the choices); an
+    // entry that fails or alters an answer is left for the rest of the round and another one drawn.
+    const failed = new Set<string>();
+    const via = clients.map(() => this.entryRelay(failed));
     const answers = await Promise.all(clients.map((c, j) => Promise.all(BUCKETS.map((b) => c.pickup(b, ps[j], via[j])))));
     const entries: Uint8Array[] = [];
     for (let bi = 0; bi < BUCKETS.length; bi++) {
@@ -251,12 +253,45 @@ export class ExchangeBackend implements DropBoxBackend {
     return { entries, release };
   }
 
-  /** A relay through a random member, or undefined to go straight (this MSS drawn, or no federation). */
-  private entryRelay(): Relay | undefined {
+  /**
+   * The way to one exchange server in a round: undefined (straight) without a federation; else through a
+   * member drawn uniformly among those that did not fail in this round — this MSS itself being one, reached
+   * straight. A member that fails is left out and the next request redrawn; a failure straight to the
+   * server is the server's own and fails the round.
+   */
+  private entryRelay(failed: Set<string>): Relay | undefined {
     const e = this.entries;
     if (!e) return undefined;
-    const m = e.members[randomInt(e.members.length)];
-    return m === e.self ? undefined : (serverId, sealed) => e.relay(m, serverId, sealed);
+    const draw = (): string => {
+      const open = e.members.filter((m) => !failed.has(m));
+      return open[randomInt(open.length)];
+    };
+    let m = draw();
+    const relay: Relay = async (serverId, sealed) => {
+      if (m === e.self) return this.straight(serverId, sealed);
+      const through = m;
+      try {
+        return await e.relay(through, serverId, sealed);
+      } catch (err) {
+        failed.add(through);
+        if (m === through) m = draw();
+        this.log.warn({ event: 'exchange_entry_failed', err: (err as Error).message }, 'entry server failed; another one is drawn');
+        throw new ExchangeError('entry_failed', 'entry server ' + through + ' failed: ' + (err as Error).message, { cause: err });
+      }
+    };
+    relay.distrust = () => {
+      if (m === e.self) return;
+      failed.add(m);
+      m = draw();
+    };
+    return relay;
+  }
+
+  /** A sealed request sent by this MSS itself, to the server with that id. */
+  private async straight(serverId: string, sealed: Uint8Array): Promise<Uint8Array> {
+    const j = (await this.uploader.serverIds()).indexOf(serverId);
+    if (j < 0) throw new ExchangeError('config', 'no exchange server with id ' + serverId);
+    return this.uploader.clients[j].sendSealed(sealed);
   }
 
   close(): void {

@@ -16,6 +16,7 @@ export type ExchangeReason =
   | 'stale'
   | 'replay'
   | 'busy'
+  | 'entry_failed'
   | 'config';
 
 const STATUS: Record<ExchangeReason, number> = {
@@ -33,6 +34,7 @@ const STATUS: Record<ExchangeReason, number> = {
   stale: 400,
   replay: 409,
   busy: 503,
+  entry_failed: 502,
   config: 400,
 };
 

@@ -6,8 +6,8 @@
  * What is checked is what an exchange server's operator sees (its own log: which member's token brought
  * each pickup) and what a relaying member sees (the bytes it carries): the entry is uniform over the
  * members and the same whichever MSS ran the round, so a server cannot tell which MSS the PDA is at; no
- * pseudonym or share crosses a relay in the clear; a relay that alters or drops an answer fails the round
- * and releases nothing.
+ * pseudonym or share crosses a relay in the clear; an entry that alters or drops answers is left out for
+ * the round and the request goes through another, so what an entry altered is never used.
  */
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -44,6 +44,8 @@ interface Member {
   /** Called on each answer this member relays; may alter it. */
   tamper: ((answer: Uint8Array) => Uint8Array) | null;
   down: boolean;
+  /** Requests this member was asked to send to an exchange server (its own and relayed). */
+  asked: number;
 }
 
 const exchanges: { store: ShareStore; ex: RunningExchange; entries: string[] }[] = [];
@@ -81,13 +83,14 @@ beforeAll(async () => {
   const federation = makeFederation(urls);
   IDS.forEach(([id, n], i) => {
     const backend = new ExchangeBackend(new ShareUploader(exchangeEndpointsFromSpecs(specs[id])), silentLogger());
-    const m: Member = { id, backend, peer: peers[i], carried: [], tamper: null, down: false };
+    const m: Member = { id, backend, peer: peers[i], carried: [], tamper: null, down: false, asked: 0 };
     members.push(m);
     // Each member serves relays for the others; the test listens in on what it carries.
     const uploader = backend.uploader;
     const real = uploader.clients.map((c) => c.sendSealed.bind(c));
     uploader.clients.forEach((c, j) => {
       c.sendSealed = async (sealed: Uint8Array) => {
+        m.asked++;
         if (m.down) throw new Error('entry server down');
         m.carried.push(sealed);
         let answer = await real[j](sealed);
@@ -163,30 +166,29 @@ describe('entry servers', () => {
       }
   }, 60_000);
 
-  it('a relay that alters or drops answers fails the round: nothing released, a later round collects', async () => {
+  it('an entry that alters or drops answers is left out: the round goes through others, nothing altered is used', async () => {
     const boxKey = new Uint8Array(randomBytes(32));
     const entry = new Uint8Array(randomBytes(500));
     await new Promise<void>((done) => members[0].backend.submit(boxKey, 1, entry, Date.now() + 3_600_000, done));
     const held = exchanges.map((x) => x.store.usage().entries);
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     for (const how of ['alter', 'drop'] as const) {
-      // Every other member misbehaves, so any round that used a relay fails (bounded: until one did).
+      // Both other members misbehave; erin's rounds must still come through (through erin itself, then).
       for (const m of members) {
         if (m === members[1]) continue;
+        m.asked = 0;
         m.tamper = how === 'alter' ? (a) => Object.assign(a.slice(), { [a.length - 1]: a[a.length - 1] ^ 1 }) : null;
         m.down = how === 'drop';
       }
-      let failed = 0;
-      for (let i = 0; i < 20 && failed === 0; i++) {
-        try {
-          const r = await members[1].backend.collect(boxKey);
-          // Every server came straight from erin this time: not what this test is after; put nothing back.
-          expect(r.entries.length).toBe(1);
-        } catch (e) {
-          failed++;
-          expect(String((e as Error).message)).toMatch(how === 'alter' ? /does not open/ : /answered 502|did not answer/);
-        }
+      // Rounds until one of them was drawn and failed (bounded), every round complete and right.
+      let tried = 0;
+      for (let i = 0; i < 20 && tried === 0; i++) {
+        const r = await members[1].backend.collect(boxKey);
+        expect(r.entries.map(hex)).toEqual([hex(entry)]);
+        tried = members.filter((m) => m !== members[1]).reduce((n, m) => n + m.asked, 0);
       }
-      expect(failed).toBe(1);
+      expect(tried).toBeGreaterThan(0);
+      // Not released: nothing deleted anywhere.
       expect(exchanges.map((x) => x.store.usage().entries)).toEqual(held);
     }
     for (const m of members) {
@@ -194,7 +196,7 @@ describe('entry servers', () => {
       m.down = false;
     }
     const r = await members[1].backend.collect(boxKey);
-    expect(r.entries.map((e) => Buffer.from(e).toString('hex'))).toContain(Buffer.from(entry).toString('hex'));
+    expect(r.entries.map(hex)).toEqual([hex(entry)]);
     await r.release();
     expect(exchanges.map((x) => x.store.usage().entries)).toEqual(held.map((n) => n - 1));
   }, 60_000);
