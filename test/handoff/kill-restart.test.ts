@@ -9,13 +9,10 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmuPda } from '../../boards/emu/emu-pda';
-import { silentLogger } from '../../host/common/log';
-import { configureFor, joinSession } from '../../host/demo/emu-session';
-import { startMss } from '../../host/mss/start';
-import { decodeToken } from '../../host/wallet/token';
-import { Wallet } from '../../host/wallet/wallet';
+import { joinSession } from '../../host/demo/emu-session';
 import { EmuPda as Pda } from '../../boards/emu/emu-pda';
 import { BUNDLE } from '../helpers/gateway';
+import { coinsFromMssBank, type StoredProof } from './mss-coins';
 import { removeTestDir, testDir } from '../helpers/temp-dir';
 import { freePort, waitForPort } from '../mqtt/node-board';
 
@@ -25,7 +22,7 @@ let port: number;
 let bankPort: number;
 let child: ChildProcess | null = null;
 let pda: EmuPda | null = null;
-let proofs: { amount: number; id: string; secret: string; C: string }[] = [];
+let proofs: StoredProof[] = [];
 let identityKey = '';
 
 function startChild(): ChildProcess {
@@ -53,22 +50,7 @@ beforeAll(async () => {
   mssDir = join(dir, 'mss');
   port = await freePort();
   bankPort = await freePort();
-  // Clare's bank lives in the MSS's data dir: give Bob coins from it first, with the MSS run in-process once.
-  const m = await startMss({
-    dataDir: mssDir,
-    log: silentLogger(),
-    listen: { host: '127.0.0.1', port: 0 },
-    mail: false,
-    payment: { price: { perMinute: 2, unit: 'sat', minSeconds: 60, graceSec: 10 }, bankListen: { host: '127.0.0.1', port: bankPort }, account: 'doug' },
-  });
-  identityKey = Buffer.from(m.gw.core.identityKey).toString('hex');
-  const acct = await m.payment!.bank!.mint.createAccount('bob');
-  await m.payment!.bank!.mint.creditAccount('bob', 100);
-  const bob = new Wallet(join(dir, 'bob-wallet'));
-  await bob.withdraw(m.payment!.bankUrl, acct.token, 40);
-  const token = await bob.exportToken(m.payment!.bankUrl, 20, { format: 'B', dleq: false });
-  proofs = decodeToken(token).proofs.map((p) => ({ amount: p.amount, id: p.id, secret: p.secret, C: p.C }));
-  await m.stop();
+  ({ identityKey, proofs } = await coinsFromMssBank(mssDir, bankPort, dir));
 }, 60_000);
 
 afterAll(async () => {
