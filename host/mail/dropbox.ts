@@ -3,7 +3,9 @@
  * sealed, for a configurable time, and handed to whoever presents the pickup secret in a later
  * session.
  *
- * - Registration (BOX, in the sending session): TmpId -> {boxId, boxKey}, in RAM only.
+ * - Registration (BOX, in the sending session): TmpId -> {boxId, boxKey} in RAM; on disk TmpId -> {boxId,
+ *   the box's seal public key, expiry} (host/mail/box-registry.ts), so after a restart replies still find
+ *   the box and are sealed to that public key (host/mail/box-seal.ts) until a PICKUP brings boxKey back.
  * - Storage: <dir>/<hex boxId>/<expiresAtMs>-<random>.box = nonce[12] | ChaCha20-Poly1305(boxKey,
  *   nonce, age file, aad = boxId). boxKey is never written to disk, so the files alone reveal only
  *   sizes and times; the age file inside is in any case encrypted to Bob's reply key.
@@ -24,6 +26,8 @@ import { deriveBox } from '../../shared/src/mail/dropbox-keys';
 import { MAX_SLOTS } from '../../shared/src/exchange/pseudonym';
 import { bucketFor } from '../../shared/src/exchange/shares';
 import { writeFileAtomic } from '../common/atomic-file';
+import { boxSealPublic, openFromBox, sealToBox } from './box-seal';
+import { BoxRegistry } from './box-registry';
 import type { Logger } from '../common/log';
 
 export interface DropBoxLimits {
@@ -35,7 +39,9 @@ export interface DropBoxLimits {
 
 interface Registration {
   boxId: Uint8Array;
-  boxKey: Uint8Array;
+  /** null for a registration restored from disk after a restart: its entries are sealed to sealPublic. */
+  boxKey: Uint8Array | null;
+  sealPublic: Uint8Array;
   /** Infinity while the session lives; retention after it ended. */
   expiresAt: number;
   /** Next slot handed to the backend (shared/src/exchange/pseudonym.ts). */
@@ -62,14 +68,37 @@ export type StoreResult = 'stored' | 'no_box' | 'box_full' | 'too_large';
 export class DropBox {
   private regs = new Map<string, Registration>();
   private backend: DropBoxBackend | null = null;
+  private readonly registry: BoxRegistry | null;
 
+  /** With `registryFile`, registrations survive a restart (host/mail/box-registry.ts); without, RAM only. */
   constructor(
     private readonly dir: string,
     private readonly limits: DropBoxLimits,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    registryFile?: string,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.registry = registryFile ? new BoxRegistry(registryFile) : null;
+    if (this.registry) this.restore(this.registry);
+  }
+
+  /**
+   * Registrations from before a restart, without their boxKey. One whose session was live then counts as
+   * ended now (its PDA may resume, and its end sets the expiry again).
+   */
+  private restore(reg: BoxRegistry): void {
+    const now = this.now();
+    for (const r of reg.all()) {
+      if (r.expiresAt <= now) {
+        reg.remove(r.tmpId);
+        continue;
+      }
+      const expiresAt = Number.isFinite(r.expiresAt) ? r.expiresAt : now + this.limits.retentionSec * 1000;
+      if (!Number.isFinite(r.expiresAt)) reg.ended(r.tmpId, expiresAt);
+      this.regs.set(r.tmpId, { boxId: r.boxId, boxKey: null, sealPublic: r.sealPublic, expiresAt, nextSlot: r.nextSlot });
+    }
+    if (this.regs.size) this.log.info({ event: 'dropbox_restored', boxes: this.regs.size }, 'drop-box registrations restored');
   }
 
   /** Split entries over exchange servers from now on (ACS §3.3) instead of keeping them here. */
@@ -100,14 +129,19 @@ export class DropBox {
     // The same box again keeps its slot count, so no slot is handed out twice.
     const nextSlot = old && equalBytes(old.boxId, boxId) ? old.nextSlot : 0;
     if (old) this.forget(tmpId);
-    this.regs.set(tmpId, { boxId: boxId.slice(), boxKey: boxKey.slice(), expiresAt: Infinity, nextSlot });
+    const r: Registration = { boxId: boxId.slice(), boxKey: boxKey.slice(), sealPublic: boxSealPublic(boxKey), expiresAt: Infinity, nextSlot };
+    // On disk before the BOX is answered: a restart keeps the box (without its key).
+    this.registry?.put({ tmpId, boxId: r.boxId, sealPublic: r.sealPublic, expiresAt: Infinity, nextSlot });
+    this.regs.set(tmpId, r);
     return true;
   }
 
   /** The session of `tmpId` ended: its box keeps accepting replies for the retention time. */
   sessionEnded(tmpId: string): void {
     const r = this.regs.get(tmpId);
-    if (r) r.expiresAt = this.now() + this.limits.retentionSec * 1000;
+    if (!r) return;
+    r.expiresAt = this.now() + this.limits.retentionSec * 1000;
+    this.registry?.ended(tmpId, r.expiresAt);
   }
 
   /** Does a reply to `tmpId` have somewhere to go after its session ended? */
@@ -117,6 +151,12 @@ export class DropBox {
   }
 
   private forget(tmpId: string): void {
+    this.registry?.remove(tmpId);
+    this.drop(tmpId);
+  }
+
+  /** Out of RAM (keys wiped); the registration on disk stays. */
+  private drop(tmpId: string): void {
     const r = this.regs.get(tmpId);
     if (!r) return;
     wipe(r.boxKey);
@@ -130,7 +170,7 @@ export class DropBox {
 
   private entries(boxId: Uint8Array): string[] {
     try {
-      return readdirSync(this.boxDir(boxId)).filter((n) => /^\d+-[0-9a-f]{16}\.box$/.test(n)).sort();
+      return readdirSync(this.boxDir(boxId)).filter((n) => /^\d+-[0-9a-f]{16}\.p?box$/.test(n)).sort();
     } catch {
       return [];
     }
@@ -142,10 +182,17 @@ export class DropBox {
     if (age.length > this.limits.maxEntryBytes) return 'too_large';
     const live = this.entries(r.boxId).filter((n) => Number(n.split('-')[0]) > this.now());
     if (live.length >= this.limits.maxEntriesPerBox) return 'box_full';
+    const expiresAt = this.now() + this.limits.retentionSec * 1000;
+    if (!r.boxKey) {
+      // Restored after a restart: sealed to the box's public key, kept here (the exchange pseudonyms need
+      // boxKey) until the PDA's PICKUP brings the secret back.
+      writeFileAtomic(join(this.boxDir(r.boxId), `${expiresAt}-${randomBytes(8).toString('hex')}.pbox`), sealToBox(r.sealPublic, r.boxId, age));
+      this.log.info({ event: 'dropbox_stored', bytes: age.length, sealedTo: 'box_public_key' }, 'reply kept in a drop box');
+      return 'stored';
+    }
     // With a backend every entry needs its own slot, and a share must fit a bucket.
     if (this.backend && r.nextSlot >= Math.min(MAX_SLOTS, this.limits.maxEntriesPerBox)) return 'box_full';
     if (this.backend && bucketFor(12 + age.length + 16) < 0) return 'too_large';
-    const expiresAt = this.now() + this.limits.retentionSec * 1000;
     const nonce = new Uint8Array(randomBytes(12));
     const sealed = seal(r.boxKey, nonce, age, r.boxId);
     const file = new Uint8Array(12 + sealed.length);
@@ -153,7 +200,10 @@ export class DropBox {
     file.set(sealed, 12);
     const path = join(this.boxDir(r.boxId), `${expiresAt}-${randomBytes(8).toString('hex')}.box`);
     writeFileAtomic(path, file);
-    if (this.backend) this.backend.submit(r.boxKey, r.nextSlot++, file, expiresAt, () => rmSync(path, { force: true }));
+    if (this.backend) {
+      this.backend.submit(r.boxKey, r.nextSlot++, file, expiresAt, () => rmSync(path, { force: true }));
+      this.registry?.slot(tmpId, r.nextSlot);
+    }
     this.log.info({ event: 'dropbox_stored', bytes: age.length }, 'reply kept in a drop box');
     return 'stored';
   }
@@ -232,7 +282,8 @@ export class DropBox {
     for (const name of names) {
       const expired = Number(name.split('-')[0]) <= this.now();
       if (expired) continue;
-      const age = this.openEntry(new Uint8Array(readFileSync(join(dir, name))), boxId, boxKey);
+      const f = new Uint8Array(readFileSync(join(dir, name)));
+      const age = name.endsWith('.pbox') ? openFromBox(boxKey, boxId, f) : this.openEntry(f, boxId, boxKey);
       if (age) out.push(age);
       else this.log.warn({ event: 'dropbox_entry_unreadable' }, 'drop-box entry does not authenticate; discarded');
     }
@@ -278,6 +329,7 @@ export class DropBox {
 
   close(): void {
     if (this.backend) this.backend.close();
-    for (const tmpId of [...this.regs.keys()]) this.forget(tmpId);
+    for (const tmpId of [...this.regs.keys()]) this.drop(tmpId);
+    this.registry?.close();
   }
 }

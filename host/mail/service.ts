@@ -207,6 +207,8 @@ export class MailService {
         maxEntryBytes: opts.maxReplyBytes,
       },
       opts.log,
+      Date.now,
+      join(opts.dataDir, 'mail', 'boxes.sqlite'),
     );
     this.budget = {
       take: (n) => {
@@ -699,8 +701,9 @@ export class MailService {
         },
       );
     }
-    // Its MSS restarted and the PDA holds a ticket: the session is coming back; the sender tries again.
-    if (this.routes?.resumable(tmpId) && !this.dropBox.accepts(tmpId)) throw new SmtpError(451, '4.4.1 the session is coming back; try again later');
+    // Its MSS restarted and the PDA holds a ticket: the session is coming back, and the sender's retry
+    // reaches it live (rather than the drop box, which the PDA empties only in a later session).
+    if (this.routes?.resumable(tmpId)) throw new SmtpError(451, '4.4.1 the session is coming back; try again later');
     return this.storeLocally(tmpId, age);
   }
 

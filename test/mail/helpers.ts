@@ -7,8 +7,9 @@ import { removeTestDir, testDir } from '../helpers/temp-dir';
 
 export const DOMAIN = 'mss.test';
 
-export async function startMailGateway(opts: { mail?: Partial<MailOptions>; config?: Partial<MssConfig> } = {}) {
-  const dataDir = testDir('hood-test-mail-');
+/** With `dataDir`, on that dir (a restart of an earlier one), which stop() then leaves in place. */
+export async function startMailGateway(opts: { mail?: Partial<MailOptions>; config?: Partial<MssConfig>; dataDir?: string } = {}) {
+  const dataDir = opts.dataDir ?? testDir('hood-test-mail-');
   const mail = await MailService.start({ domain: DOMAIN, dataDir, log: silentLogger(), inbound: { host: '127.0.0.1', port: 0 }, ...opts.mail });
   const gw = await MssGateway.start({
     dataDir,
@@ -26,7 +27,7 @@ export async function startMailGateway(opts: { mail?: Partial<MailOptions>; conf
     async stop() {
       await gw.stop();
       await mail.stop();
-      removeTestDir(dataDir);
+      if (!opts.dataDir) removeTestDir(dataDir);
     },
   };
 }
