@@ -3,7 +3,7 @@
  * invariant, valid end states), two liveness searches under weak fairness, and one search per mutant,
  * each of which must end in a counterexample.
  */
-import type { PanRun } from './spin';
+import { HANDOFF_FILE, type PanRun } from './spin';
 
 export interface ModelSize {
   /** Memory bound of each search, MB (pan -DMEMLIM): the searches are bounded, not exhaustive. */
@@ -57,6 +57,8 @@ export function livenessRun(claim: string, size: ModelSize): PanRun {
 
 export interface Mutant {
   name: string;
+  /** The model it is a mutant of (default: the protocol model). */
+  file?: string;
   /** The known bug it brings back. */
   bug: string;
   /** Model bounds for its search (smaller where the bug needs a long run to show). */
@@ -86,9 +88,10 @@ export function mutantRuns(m: Mutant, size: ModelSize, seed: number): PanRun[] {
   const defines = { ...m.defines, [m.name]: true as const };
   const runs: PanRun[] = [];
   if (m.search !== 'random')
-    runs.push({ defines, cflags: ['SAFETY', 'NOCLAIM', 'COLLAPSE'], args: [...DEPTH, '-w20'], timeoutMs: Math.min(size.timeoutMs, 20_000), memLimitMb: 128, optimise: size.optimise });
+    runs.push({ file: m.file, defines, cflags: ['SAFETY', 'NOCLAIM', 'COLLAPSE'], args: [...DEPTH, '-w20'], timeoutMs: Math.min(size.timeoutMs, 20_000), memLimitMb: 128, optimise: size.optimise });
   for (let i = 0; i < size.mutantSeeds; i++)
     runs.push({
+      file: m.file,
       defines,
       cflags: ['SAFETY', 'NOCLAIM', 'BITSTATE', 'T_RAND', 'P_RAND'],
       args: [...DEPTH, '-w24', '-RS' + (seed * 7919 + i + 1)],
@@ -98,3 +101,24 @@ export function mutantRuns(m: Mutant, size: ModelSize, seed: number): PanRun[] {
     });
   return runs;
 }
+
+/**
+ * The hand-off model (shared/model/handoff.pml): small enough for an exhaustive search (no COLLAPSE, no
+ * bound reached); its properties and its mutants.
+ */
+export const HANDOFF_PROPERTIES = [
+  'handoff_one_session', // never two sessions of one TmpId at two MSSs
+  'handoff_spent_once', // a ticket is spent for one member only
+  'handoff_no_hijack', // a ticket read off the wire never takes over the PDA's resumed session
+  'handoff_not_lost', // a lost RESUME, redeem answer or ACCEPT never loses the session
+];
+
+export function handoffSafetyRun(size: ModelSize): PanRun {
+  return { file: HANDOFF_FILE, defines: { LOSSES: 3, TRIES: 5 }, cflags: ['SAFETY', 'NOCLAIM'], args: [...DEPTH, '-w' + size.hashBits], timeoutMs: size.timeoutMs, memLimitMb: 128, optimise: size.optimise };
+}
+
+export const HANDOFF_MUTANTS: Mutant[] = [
+  { name: 'MUT_SPLIT_REDEEM', file: HANDOFF_FILE, bug: 'the issuer answers a redeem before it marks the ticket spent: two members resume one session', defines: {} },
+  { name: 'MUT_TAKEOVER', file: HANDOFF_FILE, bug: "a repeated issuer answer takes over a session already running at the member: a ticket read off the wire hijacks it", defines: {} },
+  { name: 'MUT_NO_REANSWER', file: HANDOFF_FILE, bug: "the issuer refuses the same member's repeated redeem: a lost answer loses the session", defines: {} },
+];

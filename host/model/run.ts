@@ -2,7 +2,20 @@
  * `hood model`: the Promela model of the protocol checked by Spin, its mutants, and the conformance of
  * MssCore to it (docs/model.md). One report, the figures `--json` prints.
  */
-import { CI_SIZE, FULL_SIZE, LIVENESS_PROPERTIES, MUTANTS, SAFETY_PROPERTIES, livenessRun, mutantRuns, safetyRun, type ModelSize } from './checks';
+import {
+  CI_SIZE,
+  FULL_SIZE,
+  HANDOFF_MUTANTS,
+  HANDOFF_PROPERTIES,
+  LIVENESS_PROPERTIES,
+  MUTANTS,
+  SAFETY_PROPERTIES,
+  handoffSafetyRun,
+  livenessRun,
+  mutantRuns,
+  safetyRun,
+  type ModelSize,
+} from './checks';
 import { conformance, type Mismatch } from './conformance';
 import { modelWorkdir, removeWorkdir, runPan, type PanResult } from './spin';
 
@@ -24,6 +37,8 @@ export interface ModelReport {
   seconds: number;
   /** false: the safety search stopped at its memory bound (a bounded search, see docs/model.md). */
   complete: boolean;
+  /** States of the hand-off model's exhaustive search. */
+  handoffStates: number;
   properties: { name: string; verified: boolean }[];
   mutants: number;
   mutantsCaught: number;
@@ -81,8 +96,16 @@ export async function runModel(o: ModelOptions): Promise<ModelReport> {
         trail = l.trail;
       }
     }
+    say('hand-off model: exhaustive safety search');
+    const handoff = await runPan(dir, handoffSafetyRun(size));
+    for (const name of HANDOFF_PROPERTIES) properties.push({ name, verified: handoff.errors === 0 && handoff.complete && !handoff.timedOut });
+    errors += handoff.errors;
+    if (handoff.errors && !violation) {
+      violation = 'hand-off: ' + handoff.violation;
+      trail = handoff.trail;
+    }
     const mutantDetails: MutantReport[] = [];
-    for (const m of MUTANTS) {
+    for (const m of [...MUTANTS, ...HANDOFF_MUTANTS]) {
       say('mutant ' + m.name);
       let found: PanResult | null = null;
       let search: string | null = null;
@@ -105,7 +128,8 @@ export async function runModel(o: ModelOptions): Promise<ModelReport> {
       seconds: Math.round((Date.now() - t0) / 100) / 10,
       complete: safety.complete,
       properties,
-      mutants: MUTANTS.length,
+      mutants: MUTANTS.length + HANDOFF_MUTANTS.length,
+      handoffStates: handoff.statesStored,
       mutantsCaught: mutantDetails.filter((m) => m.caught).length,
       conformanceTraces: conf.traces,
       conformanceMismatches: conf.mismatches.length,
@@ -124,7 +148,7 @@ export async function runModel(o: ModelOptions): Promise<ModelReport> {
 /** The human summary. */
 export function formatReport(r: ModelReport): string {
   const lines = [
-    `safety: ${r.errors} errors, ${r.statesStored} states stored, depth ${r.depth}${r.complete ? '' : ' (bounded search)'}`,
+    `safety: ${r.errors} errors, ${r.statesStored} states stored, depth ${r.depth}${r.complete ? '' : ' (bounded search)'}; hand-off model ${r.handoffStates} states (exhaustive)`,
     ...r.properties.map((p) => `  ${p.verified ? 'ok  ' : 'FAIL'} ${p.name}`),
     `mutants: ${r.mutantsCaught}/${r.mutants} caught`,
     ...r.mutantDetails.map((m) => `  ${m.caught ? 'caught' : 'MISSED'} ${m.name} (${m.bug})${m.caught ? ': ' + m.violation + ' [' + m.search + ']' : ''}`),

@@ -11,6 +11,8 @@ import { makeTempDir, removeTempDir } from '../common/temp-dir';
 
 export const MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../shared/model');
 export const MODEL_FILE = 'hood.pml';
+/** Hand-off and resumption with session tickets (docs/model.md, "Hand-off"). */
+export const HANDOFF_FILE = 'handoff.pml';
 
 export interface Exec {
   code: number | null;
@@ -112,6 +114,8 @@ export interface PanRun {
   args: string[];
   timeoutMs: number;
   memLimitMb: number;
+  /** The model file (default MODEL_FILE, the protocol; HANDOFF_FILE, hand-off and resumption). */
+  file?: string;
   /** gcc optimisation: -O2 makes pan faster but compiling the model's pan.c takes about a minute on a
    * loaded two-core machine; at the test's memory bounds the search time is the same with -O0. */
   optimise?: boolean;
@@ -127,12 +131,13 @@ export async function runPan(dir: string, r: PanRun): Promise<PanResult> {
   const defs = defineArgs(r.defines);
   const cflags = [r.optimise ? '-O2' : '-O0', '-w', '-DMEMLIM=' + r.memLimitMb, ...r.cflags.map((f) => '-D' + f)];
   // The same verifier again (randomised searches differ only in -RS): keep the binary.
-  const key = JSON.stringify([defs, cflags]);
+  const file = r.file ?? MODEL_FILE;
+  const key = JSON.stringify([file, defs, cflags]);
   for (const f of readdirSync(dir)) if (f.endsWith('.trail')) rmSync(path.join(dir, f), { force: true });
   if (built.get(dir) !== key) {
     built.delete(dir);
     for (const f of readdirSync(dir)) if (f.startsWith('pan')) rmSync(path.join(dir, f), { force: true });
-    const gen = await exec('spin', [...defs, '-a', MODEL_FILE], dir, 60_000);
+    const gen = await exec('spin', [...defs, '-a', file], dir, 60_000);
     if (gen.code !== 0) throw new Error('spin -a failed: ' + (gen.stdout + gen.stderr).slice(0, 2000));
     const cc = await exec('gcc', [...cflags, '-o', 'pan', 'pan.c'], dir, 600_000);
     if (cc.code !== 0) throw new Error('gcc failed: ' + cc.stderr.slice(0, 2000));
@@ -143,7 +148,7 @@ export async function runPan(dir: string, r: PanRun): Promise<PanResult> {
   const parsed = parsePan(out);
   let trail: string | null = null;
   if (parsed.errors > 0 && readdirSync(dir).some((f) => f.endsWith('.trail'))) {
-    const t = await exec('spin', [...defs, '-t', '-p', '-B', MODEL_FILE], dir, 60_000);
+    const t = await exec('spin', [...defs, '-t', '-p', '-B', file], dir, 60_000);
     trail = t.stdout.split('\n').slice(-60).join('\n');
   }
   return { ...parsed, complete: parsed.complete && !run.timedOut, trail, timedOut: run.timedOut, output: out.slice(-4000) };

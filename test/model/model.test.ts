@@ -20,7 +20,10 @@ describe('hood model (Spin)', () => {
     expect(r.statesStored).toBeGreaterThanOrEqual(100_000);
     expect(r.properties.length).toBeGreaterThanOrEqual(10);
     for (const p of r.properties) expect(p, p.name).toMatchObject({ verified: true });
-    expect(r.mutants).toBe(4);
+    expect(r.mutants).toBe(7);
+    // The hand-off model is searched exhaustively, and its properties are among those verified.
+    expect(r.handoffStates).toBeGreaterThan(1000);
+    for (const p of ['handoff_one_session', 'handoff_spent_once', 'handoff_no_hijack', 'handoff_not_lost']) expect(r.properties.map((x) => x.name)).toContain(p);
     for (const m of r.mutantDetails) {
       expect(m.caught, m.name).toBe(true);
       expect(m.trail, m.name).toMatch(/assertion violated|HOOD|proc/);
