@@ -41,7 +41,7 @@
 export type Fe = Float64Array;
 
 /** A dot product with offset: sum over i of a[i] * b[(i + offset) % b.length]. */
-export type Convolve = (a: Fe, b: Fe, offset: number) => number;
+export type Convolve = (a: ArrayLike<number>, b: ArrayLike<number>, offset: number) => number;
 
 declare const E: any;
 
@@ -132,6 +132,15 @@ function makeField() {
     if (w === null) return true;
     for (let i = 0; i < 32; i++) if (w.r[i] !== 0 || (i < 16 && (w.f[i] !== 0 || w.s[i] !== 0))) return false;
     return true;
+  }
+
+  /**
+   * The scratch columns f, their 16-bit pieces u and the convolve in use (null: none), for the
+   * ladder of x25519-conv.ts, which forms and carries its columns itself (allocated on first use,
+   * like every product's scratch; feWipeScratch overwrites and releases it).
+   */
+  function feColumns(): { f: Fe; u: Uint16Array; cv: Convolve | null } {
+    return W || scratch();
   }
 
   /**
@@ -1086,6 +1095,7 @@ function makeField() {
     feWipeScratch: feWipeScratch,
     feScratchIsClear: feScratchIsClear,
     feSetConvolve: feSetConvolve,
+    feColumns: feColumns,
     feNew: feNew,
     feCopy: feCopy,
     feZero: feZero,

@@ -1,9 +1,11 @@
 /**
  * X25519 (RFC 7748 §5): Montgomery ladder over field25519, constant time (the conditional swap is
  * arithmetic and folded into each step's additions, fixed 255 iterations, no allocation inside
- * the ladder). Speed on Espruino and its measurement: docs/crypto-speed.md.
+ * the ladder). Where Espruino's E.convolve runs the products, the ladder of x25519-conv.ts runs
+ * instead (same results). Speed on Espruino and its measurement: docs/crypto-speed.md.
  */
 import { Fe, field, fieldRelease } from './field25519';
+import { makeConvLadder } from './x25519-conv';
 import { isAllZero, wipe } from '../bytes';
 
 function checkLen(name: string, b: Uint8Array): void {
@@ -19,6 +21,9 @@ function checkLen(name: string, b: Uint8Array): void {
  */
 function makeLadder(): (scalar: Uint8Array, u: Uint8Array) => Uint8Array {
   const F = field();
+  // Where E.convolve runs the products (Espruino), the ladder shaped for it (x25519-conv.ts).
+  const cv = F.feColumns().cv;
+  if (cv !== null) return makeConvLadder(F, cv);
   const feFromBytes = F.feFromBytes;
   const feToBytes = F.feToBytes;
   const feOne = F.feOne;
