@@ -13,7 +13,7 @@ function parseSize(v: string): 'ci' | 'full' {
 
 export function registerModelCommand(program: Command): void {
   jsonOption(program.command('model'))
-    .description('model-check the protocol with Spin (safety, liveness, mutants) and replay random model traces against the MSS core')
+    .description('model-check the protocol and the hand-off with session tickets with Spin (safety, liveness, mutants) and replay random model traces against the MSS core')
     .option('--seed <n>', 'seed of the randomised mutant searches and of the conformance traces', parseIntOption, 1)
     .option('--traces <n>', 'conformance traces (random simulations of the model)', parseIntOption, 200)
     .option('--size <size>', 'ci (bounded to fit a test run) or full (2 GB per search)', parseSize, 'ci')
