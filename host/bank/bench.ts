@@ -6,24 +6,30 @@
  * A 1-in/1-out swap costs the mint 3 constant-time multiplications by secret scalars (verify
  * k·Y == C, sign C_ = k·B_, DLEQ R2 = r·B_) plus one fixed-base r·G, one hash_to_curve and its
  * share of a group commit. So (fastest library's mul/s) / 3 is the ceiling and `efficiency` the
- * fraction of it reached.
+ * fraction of it reached. The mul/s is measured on the same `Curve.mul` the mint calls
+ * (libsecp256k1's ecmult_const); `variableTime` adds the rate of libsecp256k1's variable-time
+ * multiplication, which the mint must not use (curve/native.ts), and the efficiency against it.
  *
  * Swaps are driven by `concurrency` clients (default 48), each sending its next swap as soon as the
  * previous one is answered, so requests arrive while a commit is in flight and share the next one
  * (ledger/group-commit.ts). `swapsPerSec` is over HTTP: the bank runs as its own process (as the
- * MSS runs it, embedded.ts) and the clients in this one, over keep-alive loopback connections.
+ * MSS runs it, embedded.ts) and the clients in this one, over keep-alive loopback connections,
+ * writing requests serialised before the timed phase (bench-load.ts); `generator` and `bankBusy`
+ * show which side used the CPU.
  * `inProcessSwapsPerSec` calls the mint directly with the same concurrency: the mint without HTTP.
  * Client work (blinding, unblinding) happens before the timed sections. Mints are timed one after
  * the other, in process (quote + account payment + one signature).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { availableCurves, selectCurve, type Curve, type CurveName } from '../cashu/curve';
 import { isScalar } from '../cashu/curve/bdhke';
 import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../common/log';
-import { drive, finishOnes, httpPoster, prepareOnes, swapBodies, type BenchProof, type KeysetKeys } from './bench-load';
+import { makeTempDir, removeTempDir } from '../common/temp-dir';
+import { drive, finishOnes, prepareOnes, rawHttpClient, serializePost, swapBodies, type BenchProof, type KeysetKeys } from './bench-load';
 import { spawnBank } from './embedded';
 import type { SqliteLedgerStore } from './ledger/sqlite';
 import type { Mint } from './mint';
@@ -40,11 +46,19 @@ export interface BankBenchResult {
    * it is the rate one otherwise idle core would reach.
    */
   swapsPerCpuSec: { http: number; inProcess: number };
+  /**
+   * The HTTP load generator (this process) during the timed phase: `busy` is its CPU time over the
+   * wall time (1 = one core fully used), `cpuPerSwapUs` its CPU per swap. With `bankBusy` (the bank
+   * process's CPU over wall time) it shows who limits the rate: the bank near 1 and the generator
+   * far below it means the generator has headroom.
+   */
+  generator: { busy: number; cpuPerSwapUs: number };
+  bankBusy: number;
   mintsPerSec: number;
   /** Constant-time k·P per second of the library the mint uses (`library`). */
   pointMulPerSec: number;
   library: CurveName;
-  /** Every library that loads here, fastest first. */
+  /** k·P per second of every library that loads here, fastest first (tiny-secp256k1's is variable-time). */
   curves: { library: CurveName; mulPerSec: number }[];
   /** swapsPerSec / pointMulPerSec */
   ratio: number;
@@ -52,6 +66,13 @@ export interface BankBenchResult {
   mulsPerSwap: number;
   /** swapsPerSec / (fastest library's mulPerSec / mulsPerSwap) */
   efficiency: number;
+  /**
+   * libsecp256k1's variable-time k·P (publicKeyTweakMul, secp256k1_ecmult) per second, and
+   * `efficiency` against it. Not what the mint may use (curve/native.ts: its time follows the
+   * secret scalar); reported because bank figures before the mint moved to ecmult_const were
+   * measured against it.
+   */
+  variableTime: { mulPerSec: number; efficiency: number } | null;
   concurrency: number;
   transport: 'http';
   swaps: number;
@@ -107,6 +128,26 @@ export function measureMul(c: Curve, ms: number): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
+/** libsecp256k1's variable-time publicKeyTweakMul per second (a reference rate only), or null. */
+function measureVariableTimeMul(ms: number): number | null {
+  let s: { publicKeyTweakMul(p: Uint8Array, k: Uint8Array, compressed: boolean): Uint8Array; publicKeyCreate(k: Uint8Array, compressed: boolean): Uint8Array };
+  try {
+    s = createRequire(import.meta.url)('secp256k1/bindings');
+  } catch {
+    return null;
+  }
+  const P = s.publicKeyCreate(randomScalar(), true);
+  const ks: Uint8Array[] = [];
+  for (let i = 0; i < 64; i++) ks.push(randomScalar());
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    s.publicKeyTweakMul(P, ks[n & 63], true);
+    n++;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
 /** Kept for callers that want the rate of the library in use. */
 export function measurePointMul(ms: number): number {
   return measureMul(selectCurve(), ms);
@@ -143,16 +184,18 @@ export async function benchBank(
   const curve = selectCurve({ warn: (f) => say('curve library ' + f.library + ' not available (' + f.reason + '), falling back') });
   // Enough prepared swaps for the phase at a rate well above the target; the phase ends early if they run out.
   const swapTarget = Math.min(opts.maxSwaps ?? 30_000, 4000 * Math.ceil(phaseMs / 1000));
-  const dir = mkdtempSync(join(tmpdir(), 'hood-bench-bank-'));
+  const dir = makeTempDir('hood-bench-bank-');
   try {
     say('point multiplication: ' + availableCurves().map((c) => c.name).join(', '));
     const curves = availableCurves()
       .map((c) => ({ library: c.name, mulPerSec: r3(measureMul(c, c.name === 'noble' ? 1000 : 600)) }))
       .sort((a, b) => b.mulPerSec - a.mulPerSec);
     const pointMulPerSec = curves.find((c) => c.library === curve.name)!.mulPerSec;
+    const vtMul = measureVariableTimeMul(600);
 
     // ---- in process: mints one by one, then concurrent swaps ----
-    const mint = await openMint(join(dir, 'in-process'), { curve });
+    // Checkpoints on a worker thread, as the serving bank (service.ts) runs them.
+    const mint = await openMint(join(dir, 'in-process'), { curve, backgroundCheckpoint: true });
     const { token } = await mint.createAccount('bench');
     const auth = 'Bearer ' + token;
     await mint.creditAccount('bench', 10_000_000);
@@ -205,10 +248,11 @@ export async function benchBank(
     // ---- over HTTP: the bank in its own process ----
     say('http swaps: starting the bank process');
     const bank = await spawnBank({ dataDir: join(dir, 'http'), host: '127.0.0.1', port: 0, log: silentLogger() });
-    const http = httpPoster(bank.url, concurrency);
+    let http: Awaited<ReturnType<typeof rawHttpClient>> | null = null;
     let viaHttp;
     let swapsHttp = 0;
     let httpCpu = NaN;
+    let genCpu = NaN;
     try {
       const acct = await bank.mint.createAccount('bench');
       await bank.mint.creditAccount('bench', 10_000_000);
@@ -226,17 +270,22 @@ export async function benchBank(
         await must('/v1/mint/quote/account/' + q.quote + '/pay', {}, { authorization: 'Bearer ' + acct.token });
         return ((await must('/v1/mint/account', { quote: q.quote, outputs })) as { signatures: { C_: string }[] }).signatures;
       });
-      const bodies = swapBodies(curve, proofs, hks);
+      // Whole requests, bytes ready to write: the clients' work stays out of the timed phase.
+      const host = new URL(bank.url).host;
+      const requests = swapBodies(curve, proofs, hks).map((b) => serializePost(host, '/v1/swap', b));
       say('http swaps: ' + concurrency + ' clients');
+      const client = (http = await rawHttpClient(bank.url, concurrency));
       const bankCpu0 = processCpuSec(bank.pid);
-      viaHttp = await drive(bodies, concurrency, phaseMs, (b) => http.post('/v1/swap', b).then((r) => r.status === 200));
+      const genCpu0 = ownCpuSec();
+      viaHttp = await drive(requests, concurrency, phaseMs, (r) => client.send(r).then((status) => status === 200));
+      genCpu = ownCpuSec() - genCpu0;
       httpCpu = processCpuSec(bank.pid) - bankCpu0;
       if (viaHttp.failed) throw new Error('bench: ' + viaHttp.failed + ' swaps refused over HTTP');
       swapsHttp = viaHttp.done;
       const audit2 = await bank.mint.audit();
       if (!audit2.ok) throw new Error('ledger audit failed after bench: ' + audit2.problems.join('; '));
     } finally {
-      http.close();
+      if (http) http.close();
       await bank.close();
     }
 
@@ -247,6 +296,8 @@ export async function benchBank(
       swapsPerSec: r3(swapsPerSec),
       inProcessSwapsPerSec: r3(inProc.done / (inProc.ms / 1000)),
       swapsPerCpuSec: { http: r3(swapsHttp / httpCpu), inProcess: r3(inProc.done / inProcCpu) },
+      generator: { busy: r3(genCpu / (viaHttp.ms / 1000)), cpuPerSwapUs: r3((genCpu * 1e6) / swapsHttp) },
+      bankBusy: r3(httpCpu / (viaHttp.ms / 1000)),
       mintsPerSec: r3(mintsPerSec),
       pointMulPerSec,
       library: curve.name,
@@ -254,6 +305,7 @@ export async function benchBank(
       ratio: r3(swapsPerSec / pointMulPerSec),
       mulsPerSwap,
       efficiency: r3(swapsPerSec / (curves[0].mulPerSec / mulsPerSwap)),
+      variableTime: vtMul === null ? null : { mulPerSec: r3(vtMul), efficiency: r3(swapsPerSec / (vtMul / mulsPerSwap)) },
       concurrency,
       transport: 'http',
       swaps: swapsHttp,
@@ -265,6 +317,6 @@ export async function benchBank(
       node: process.version,
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }

@@ -13,6 +13,7 @@ import { BankError, ErrorCode, malformed } from '../cashu/errors';
 import { METHOD, type Mint } from './mint';
 
 export const MAX_BODY = 512 * 1024;
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9_/-]*$/;
 
 type Handler = (req: IncomingMessage, params: string[], body: unknown) => Promise<unknown> | unknown;
 
@@ -90,8 +91,11 @@ export function createBankServer(mint: Mint, log: Logger): Server {
   const table = routes(mint);
   return createServer((req, res) => {
     const t0 = process.hrtime.bigint();
-    const url = new URL(req.url || '/', 'http://bank.invalid');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const raw = req.url || '/';
+    // A plain path (letters, digits, '-', '_', '/'; not '//…') is its own pathname; anything else
+    // (query, percent-encoding, dot segments) is normalised by the WHATWG URL parser.
+    const pathname = PLAIN_PATH.test(raw) ? raw : new URL(raw, 'http://bank.invalid').pathname;
+    const path = pathname.replace(/\/+$/, '') || '/';
     let routeName = 'unknown';
     const done = (status: number, body: unknown, code?: number) => {
       send(res, status, body);

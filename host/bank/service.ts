@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../common/atomic-file';
 import type { Logger } from '../common/log';
 import { fromHex, toHex } from '../../shared/src/bytes';
 import { createBankServer, listen } from './http';
-import { SqliteLedgerStore } from './ledger/sqlite';
+import { SqliteLedgerStore, type SqliteLedgerOptions } from './ledger/sqlite';
 import { PgLedgerStore } from './ledger/postgres';
 import type { LedgerStore } from './ledger/store';
 import { selectCurve } from '../cashu/curve';
@@ -38,15 +38,18 @@ export function isPostgresUrl(db: string): boolean {
  * The ledger: `db` a `postgres://` URL (several banks may share it; each needs the same mint seed),
  * else a SQLite file path; by default the SQLite file in the data dir.
  */
-export async function openLedger(dataDir: string, db?: string): Promise<LedgerStore> {
+export async function openLedger(dataDir: string, db?: string, sqlite: SqliteLedgerOptions = {}): Promise<LedgerStore> {
   if (db && isPostgresUrl(db)) return PgLedgerStore.open(db);
-  return new SqliteLedgerStore(db || join(dataDir, LEDGER_FILE));
+  return new SqliteLedgerStore(db || join(dataDir, LEDGER_FILE), sqlite);
 }
 
-export async function openMint(dataDir: string, opts: Partial<Omit<MintOptions, 'store' | 'seed'>> & { db?: string } = {}): Promise<Mint> {
+export async function openMint(
+  dataDir: string,
+  opts: Partial<Omit<MintOptions, 'store' | 'seed'>> & { db?: string } & SqliteLedgerOptions = {},
+): Promise<Mint> {
   const seed = loadOrCreateSeed(dataDir);
-  const { db, ...mintOpts } = opts;
-  const store = await openLedger(dataDir, db);
+  const { db, backgroundCheckpoint, ...mintOpts } = opts;
+  const store = await openLedger(dataDir, db, { backgroundCheckpoint });
   try {
     return await Mint.open({ ...mintOpts, store, seed });
   } catch (e) {
@@ -74,7 +77,8 @@ export async function startBank(
   const curve =
     mintOpts.curve ||
     selectCurve({ warn: (f) => log.warn({ event: 'curve_fallback', library: f.library, reason: f.reason }, 'secp256k1 library not available; using the next one') });
-  const mint = await openMint(dataDir, { ...mintOpts, curve });
+  // A serving bank checkpoints its WAL on a worker thread, off the request path (ledger/checkpointer.ts).
+  const mint = await openMint(dataDir, { ...mintOpts, curve, backgroundCheckpoint: true });
   const server = createBankServer(mint, log);
   let addr;
   try {

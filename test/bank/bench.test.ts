@@ -18,6 +18,13 @@ it('reports durable swaps over HTTP, every curve library, and efficiency against
   expect(r.swaps).toBeGreaterThan(0);
   expect(r.mulsPerSwap).toBe(3);
   expect(r.efficiency).toBeCloseTo(r.swapsPerSec / (r.curves[0].mulPerSec / 3), 2);
+  // the variable-time rate is a reference only, reported beside the constant-time one
+  expect(r.variableTime!.mulPerSec).toBeGreaterThan(0);
+  expect(r.variableTime!.efficiency).toBeCloseTo(r.swapsPerSec / (r.variableTime!.mulPerSec / 3), 2);
+  // the load generator's and the bank's CPU over the HTTP phase
+  expect(r.generator.busy).toBeGreaterThan(0);
+  expect(r.generator.cpuPerSwapUs).toBeGreaterThan(0);
+  expect(r.bankBusy).toBeGreaterThan(0);
   // concurrent swaps shared commits
   expect(r.groups.commits).toBeGreaterThan(0);
   expect(r.groups.meanSize).toBeGreaterThan(1);

@@ -54,12 +54,39 @@ export class GroupCommit {
   private scheduled = false;
   private lastSize = 0;
   readonly stats: GroupCommitStats = { groups: 0, jobs: 0, largest: 0 };
+  /** Each job's savepoint, prepared once (SQLite SAVEPOINT / RELEASE / ROLLBACK TO). */
+  private readonly savepoint: Database.Statement;
+  private readonly release: Database.Statement;
+  private readonly rollbackTo: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
     private readonly maxGroup = MAX_GROUP,
     private readonly delayMs = COMMIT_DELAY_MS,
-  ) {}
+    /** Called after every successful COMMIT (the ledger nudges its WAL checkpointer). */
+    private readonly afterCommit?: () => void,
+  ) {
+    this.savepoint = db.prepare('SAVEPOINT group_job');
+    this.release = db.prepare('RELEASE group_job');
+    this.rollbackTo = db.prepare('ROLLBACK TO group_job');
+  }
+
+  /** One job in its own savepoint: its writes are undone alone if it throws. */
+  private runJob(fn: () => unknown): { ok: boolean; v: unknown } {
+    this.savepoint.run();
+    try {
+      const v = fn();
+      this.release.run();
+      return { ok: true, v };
+    } catch (e) {
+      // After an abort SQLite has already rolled the whole transaction back; nothing to undo here.
+      if (this.db.inTransaction) {
+        this.rollbackTo.run();
+        this.release.run();
+      }
+      return { ok: false, v: e };
+    }
+  }
 
   /** Run `fn` inside the next group's transaction (in a savepoint); settles after COMMIT. */
   run<T>(fn: () => T): Promise<T> {
@@ -100,9 +127,9 @@ export class GroupCommit {
     let aborted: unknown = null;
     for (let i = 0; i < group.length; i++) {
       try {
-        // A nested better-sqlite3 transaction is a SAVEPOINT: rolled back alone if fn throws.
-        outcomes.push({ ok: true, v: this.db.transaction(group[i].fn)() });
+        outcomes.push(this.runJob(group[i].fn));
       } catch (e) {
+        // SAVEPOINT, RELEASE or ROLLBACK TO itself failed (I/O error): checked just below.
         outcomes.push({ ok: false, v: e });
       }
       if (!this.db.inTransaction) {
@@ -131,6 +158,7 @@ export class GroupCommit {
       for (const j of group) j.reject(aborted);
       return;
     }
+    if (this.afterCommit) this.afterCommit();
     this.stats.groups++;
     this.stats.jobs += group.length;
     this.lastSize = group.length;

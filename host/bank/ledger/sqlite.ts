@@ -8,8 +8,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { BackgroundCheckpointer, FALLBACK_AUTOCHECKPOINT } from './checkpointer';
 import { GroupCommit } from './group-commit';
-import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { MIGRATE_1_TO_2, SCHEMA, SCHEMA_VERSION } from './schema';
 import {
   StoreError,
   type AccountRow,
@@ -32,23 +33,53 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 
+export interface SqliteLedgerOptions {
+  /**
+   * Run WAL checkpoints on a worker thread instead of inside a group's COMMIT (checkpointer.ts).
+   * For a serving bank; short-lived admin commands leave it off.
+   */
+  backgroundCheckpoint?: boolean;
+}
+
 export class SqliteLedgerStore implements LedgerStore {
   readonly db: Database.Database;
   /** Where every mutation is queued; its stats show how many requests shared each commit. */
   readonly group: GroupCommit;
+  /** The WAL checkpointer thread, when `backgroundCheckpoint` is on. */
+  readonly checkpointer: BackgroundCheckpointer | null = null;
 
-  constructor(path: string) {
+  constructor(path: string, opts: SqliteLedgerOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 10000');
+    // 32 MiB of page cache (SQLite's default is 2 MiB): a group of swaps dirties a few hundred
+    // random pages and the spent-lookups read as many; with the default the cache spills dirty
+    // pages into the WAL mid-transaction and re-reads pages from the file.
+    this.db.pragma('cache_size = -32768');
     this.db.exec(SCHEMA);
     const v = this.stmt('SELECT value FROM meta WHERE key = ?').get('schema_version') as Row | undefined;
     if (!v) this.stmt('INSERT INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-    else if (Number(v.value) !== SCHEMA_VERSION) throw new Error('ledger schema version ' + v.value + ' not supported');
-    this.group = new GroupCommit(this.db);
+    else if (Number(v.value) === 1) {
+      // Under the write lock, and only if no other process migrated meanwhile.
+      this.db
+        .transaction(() => {
+          const again = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as Row;
+          if (Number(again.value) === 1) this.db.exec(MIGRATE_1_TO_2);
+        })
+        .immediate();
+    } else if (Number(v.value) !== SCHEMA_VERSION) throw new Error('ledger schema version ' + v.value + ' not supported');
+    if (opts.backgroundCheckpoint && path !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = ' + FALLBACK_AUTOCHECKPOINT);
+      this.checkpointer = new BackgroundCheckpointer(path, () => {
+        // The worker is gone: SQLite's own checkpoint after commits takes over again.
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      });
+    }
+    const ckpt = this.checkpointer;
+    this.group = new GroupCommit(this.db, undefined, undefined, ckpt ? () => ckpt.nudge() : undefined);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -186,8 +217,25 @@ export class SqliteLedgerStore implements LedgerStore {
     }
   }
 
-  private outputsOf(opId: string): IssuedOutput[] {
-    return (this.stmt('SELECT * FROM promises WHERE op_id = ? ORDER BY pos').all(opId) as Row[]).map(outputFromRow);
+  /** The list of an operation's blinded messages for operations.outputs. */
+  private static outputList(outputs: IssuedOutput[]): string {
+    let s = '';
+    for (let i = 0; i < outputs.length; i++) s += (i ? ',' : '') + outputs[i].B_;
+    return s;
+  }
+
+  /** The stored signatures of an operation, in output order (its `outputs` list: schema.ts). */
+  private outputsOf(opId: string, list?: string | null): IssuedOutput[] {
+    if (list === undefined) list = ((this.stmt('SELECT outputs FROM operations WHERE id = ?').get(opId) as Row | undefined)?.outputs ?? null) as string | null;
+    // Stored before schema version 2: those ledgers keep their promises_op index.
+    if (list === null) return (this.stmt('SELECT * FROM promises WHERE op_id = ? ORDER BY pos').all(opId) as Row[]).map(outputFromRow);
+    if (list === '') return [];
+    const byB = this.stmt('SELECT * FROM promises WHERE b_ = ?');
+    return list.split(',').map((b) => {
+      const r = byB.get(b) as Row | undefined;
+      if (!r || r.op_id !== opId) throw new Error('ledger: signature of operation ' + opId + ' missing');
+      return outputFromRow(r);
+    });
   }
 
   async issueMintQuote(id: string, outputsKey: string, outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>> {
@@ -202,7 +250,7 @@ export class SqliteLedgerStore implements LedgerStore {
       if (r.state !== 'PAID') throw new StoreError('quote_not_paid');
       const total = sum(outputs);
       if (total !== r.amount) throw new Error('issueMintQuote: outputs do not match quote amount');
-      this.stmt("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'mint', 0, ?, ?)").run(opId, total, now);
+      this.stmt("INSERT INTO operations (id, kind, in_total, out_total, at, outputs) VALUES (?, 'mint', 0, ?, ?, ?)").run(opId, total, now, SqliteLedgerStore.outputList(outputs));
       this.insertOutputs(opId, outputs);
       this.stmt("UPDATE mint_quotes SET state = 'ISSUED', outputs_key = ? WHERE id = ?").run(outputsKey, id);
       this.stmt('UPDATE totals SET issued = issued + ?, outstanding = outstanding + ? WHERE id = 1').run(total, total);
@@ -268,12 +316,26 @@ export class SqliteLedgerStore implements LedgerStore {
 
   async swap(opKey: string, inputs: SpentInput[], outputs: IssuedOutput[], now: number): Promise<OpResult<IssuedOutput[]>> {
     return this.tx(() => {
-      const prior = this.stmt("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
-      if (prior) return { value: this.outputsOf(opKey), replay: true };
       const inTotal = sum(inputs);
       const outTotal = sum(outputs);
       if (inTotal !== outTotal) throw new Error('swap: not balanced');
-      this.stmt("INSERT INTO operations (id, kind, in_total, out_total, at) VALUES (?, 'swap', ?, ?, ?)").run(opKey, inTotal, outTotal, now);
+      // The operation row first: its primary key is the idempotency key, so a repeated swap fails
+      // here, before anything is written, and gets the stored answer (NUT-03 replay). One
+      // statement instead of a lookup before every insert.
+      try {
+        this.stmt("INSERT INTO operations (id, kind, in_total, out_total, at, outputs) VALUES (?, 'swap', ?, ?, ?, ?)").run(
+          opKey,
+          inTotal,
+          outTotal,
+          now,
+          SqliteLedgerStore.outputList(outputs),
+        );
+      } catch (e) {
+        if (!isUniqueViolation(e)) throw e;
+        const prior = this.stmt("SELECT outputs FROM operations WHERE id = ? AND kind = 'swap'").get(opKey) as Row | undefined;
+        if (!prior) throw e;
+        return { value: this.outputsOf(opKey, prior.outputs), replay: true };
+      }
       this.insertInputs(opKey, inputs);
       this.insertOutputs(opKey, outputs);
       this.stmt('UPDATE totals SET issued = issued + ?, spent = spent + ? WHERE id = 1').run(outTotal, inTotal);
@@ -282,8 +344,8 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   async findSwap(opKey: string): Promise<IssuedOutput[] | null> {
-    const prior = this.stmt("SELECT 1 FROM operations WHERE id = ? AND kind = 'swap'").get(opKey);
-    return prior ? this.outputsOf(opKey) : null;
+    const prior = this.stmt("SELECT outputs FROM operations WHERE id = ? AND kind = 'swap'").get(opKey) as Row | undefined;
+    return prior ? this.outputsOf(opKey, prior.outputs) : null;
   }
 
   async spentYs(Ys: string[]): Promise<Set<string>> {
@@ -325,14 +387,21 @@ export class SqliteLedgerStore implements LedgerStore {
       )
       .all() as Row[];
     for (const a of badAccounts) problems.push('account ' + a.id + ' balance != sum of its entries');
+    // Grouped sums joined to the operations: one pass over spent and promises (spent has no
+    // op_id index, see schema.ts).
     const badOps = this.db
       .prepare(
-        `SELECT o.id, o.kind, o.in_total, o.out_total,
-           (SELECT COALESCE(SUM(amount), 0) FROM spent s WHERE s.op_id = o.id) si,
-           (SELECT COALESCE(SUM(amount), 0) FROM promises p WHERE p.op_id = o.id) po
-         FROM operations o`,
+        `SELECT o.id, o.kind, o.in_total, o.out_total, COALESCE(s.si, 0) si, COALESCE(p.po, 0) po
+         FROM operations o
+         LEFT JOIN (SELECT op_id, SUM(amount) si FROM spent GROUP BY op_id) s ON s.op_id = o.id
+         LEFT JOIN (SELECT op_id, SUM(amount) po FROM promises GROUP BY op_id) p ON p.op_id = o.id`,
       )
       .all() as Row[];
+    const strays = one(
+      `SELECT (SELECT COUNT(*) FROM spent s WHERE NOT EXISTS (SELECT 1 FROM operations o WHERE o.id = s.op_id))
+            + (SELECT COUNT(*) FROM promises p WHERE NOT EXISTS (SELECT 1 FROM operations o WHERE o.id = p.op_id))`,
+    );
+    if (strays) problems.push(strays + ' spent or signed rows without an operation');
     for (const o of badOps) {
       if (o.si !== o.in_total || o.po !== o.out_total) problems.push(`operation ${o.id}: rows do not match its totals`);
       if (o.kind === 'swap' && o.in_total !== o.out_total) problems.push(`swap ${o.id} not balanced`);
@@ -367,6 +436,7 @@ export class SqliteLedgerStore implements LedgerStore {
   async close(): Promise<void> {
     // Queued requests are committed (and answered) before the file closes, never dropped.
     if (this.db.open) this.group.drain();
+    if (this.checkpointer) await this.checkpointer.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,9 +1,13 @@
 /**
- * Which secp256k1 library the mint uses: the fastest one that loads, in the order libsecp256k1
- * (native), tiny-secp256k1 (WebAssembly), @noble/curves (pure JS). All three are constant-time in
- * secret scalars, so falling back costs speed, never security; each fallback is reported through
- * `warn` (the bank logs it as `curve_fallback`). `HOOD_BANK_CURVE` names one library explicitly;
- * if that one does not load the bank refuses to start instead of choosing another.
+ * Which secp256k1 library the mint uses: the fastest constant-time one that loads, in the order
+ * libsecp256k1 (native, k·P by ecmult_const: native.ts), @noble/curves (pure JS). Falling back costs
+ * speed, never security; each fallback is reported through `warn` (the bank logs it as
+ * `curve_fallback`). tiny-secp256k1 (WebAssembly) is not in that order: its only k·P,
+ * pointMultiply, is libsecp256k1's variable-time secp256k1_ec_pubkey_tweak_mul (a 2-bit scalar
+ * runs in a fifth of the time of a random one), unfit for the mint's keys and nonces. It stays
+ * loadable by name for the cross-checks and the bench. `HOOD_BANK_CURVE` names one constant-time
+ * library explicitly; if that one does not load the bank refuses to start instead of choosing
+ * another.
  * docs/bank.md, "The curve library", has the measurements behind the order.
  */
 import { loadNativeCurve } from './native';
@@ -14,6 +18,9 @@ import type { Curve, CurveName } from './types';
 export type { Curve, CurveName } from './types';
 
 export const CURVE_NAMES: readonly CurveName[] = ['libsecp256k1', 'tiny-secp256k1', 'noble'];
+
+/** The libraries the mint may use, in order of preference: constant-time k·P only (see above). */
+export const MINT_CURVES: readonly CurveName[] = ['libsecp256k1', 'noble'];
 
 const loaders: Record<CurveName, () => Curve> = {
   libsecp256k1: loadNativeCurve,
@@ -72,19 +79,20 @@ function isCurveName(x: string): x is CurveName {
 }
 
 /**
- * The library the mint should use. `prefer` (or $HOOD_BANK_CURVE) forces one; otherwise the first
- * of CURVE_NAMES that loads. `warn` receives one line per library skipped.
+ * The library the mint should use. `prefer` (or $HOOD_BANK_CURVE) forces one of MINT_CURVES;
+ * otherwise the first of MINT_CURVES that loads. `warn` receives one line per library skipped.
  */
 export function selectCurve(opts: { prefer?: string; warn?: (f: CurveFallback) => void } = {}): Curve {
   const prefer = opts.prefer ?? process.env.HOOD_BANK_CURVE;
   if (prefer) {
-    if (!isCurveName(prefer)) throw new Error('unknown secp256k1 library ' + JSON.stringify(prefer) + '; one of ' + CURVE_NAMES.join(', '));
+    if (!isCurveName(prefer)) throw new Error('unknown secp256k1 library ' + JSON.stringify(prefer) + '; one of ' + MINT_CURVES.join(', '));
+    if (MINT_CURVES.indexOf(prefer) < 0) throw new Error('secp256k1 library ' + prefer + ' multiplies in variable time; the mint uses one of ' + MINT_CURVES.join(', '));
     return loadCurve(prefer);
   }
   if (!chosen) {
     const fallbacks: CurveFallback[] = [];
     const curve = pickCurve(
-      CURVE_NAMES.map((name) => ({ name, load: () => loadCurve(name) })),
+      MINT_CURVES.map((name) => ({ name, load: () => loadCurve(name) })),
       (f) => fallbacks.push(f),
     );
     chosen = { curve, fallbacks };

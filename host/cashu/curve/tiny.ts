@@ -1,8 +1,9 @@
 /**
  * The curve seam on tiny-secp256k1 2: libsecp256k1 compiled to WebAssembly (no compiler needed to
- * install). Multiplication is libsecp256k1's secp256k1_ec_pubkey_tweak_mul, constant-time in the
- * scalar. It has no scalar multiplication, so the NUT-12 response s = r + e·a is computed with
- * BigInt (as on noble).
+ * install). Multiplication is libsecp256k1's secp256k1_ec_pubkey_tweak_mul, which runs the
+ * variable-time secp256k1_ecmult (its time follows the scalar): so the mint never selects this
+ * library (index.ts, MINT_CURVES); it serves the cross-checks and the bench. It has no scalar
+ * multiplication, so the NUT-12 response s = r + e·a is computed with BigInt (as on noble).
  */
 import { createRequire } from 'node:module';
 import type { Curve } from './types';

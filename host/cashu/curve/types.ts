@@ -5,8 +5,9 @@
  *
  * Points are SEC1 encodings (33-byte compressed unless a method says otherwise); scalars are 32
  * big-endian bytes with 0 < s < n — callers check that (keyset derivation, nonce derivation and
- * wire parsing reject anything else). Every multiplication by a scalar is constant-time in the
- * scalar, because the mint multiplies by its private amount keys and DLEQ nonces.
+ * wire parsing reject anything else). Every multiplication by a scalar must be constant-time in the
+ * scalar, because the mint multiplies by its private amount keys and DLEQ nonces; tiny-secp256k1's
+ * is not, so the mint never selects it (index.ts, MINT_CURVES).
  */
 
 export type CurveName = 'libsecp256k1' | 'tiny-secp256k1' | 'noble';
