@@ -19,7 +19,7 @@ function capture(name: string, mac: string, ip: string, t0: number): string {
 }
 
 function audit(files: string[]) {
-  const r = spawnSync(process.execPath, ['bin/hood.js', 'audit', 'pcap', ...files, '--burned-in', '24:0a:c4:12:34:56', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['bin/hood.js', 'audit', 'pcap', ...files, '--burned-in', '24:0a:c4:12:34:56', '--json'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
   return { status: r.status, stderr: r.stderr, report: r.stdout ? JSON.parse(r.stdout) : null };
 }
 

@@ -40,7 +40,7 @@ describe('hood bench flood', () => {
   });
 
   it('--seconds 3 --json prints one JSON object with the figures, and nothing on stderr', () => {
-    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'flood', '--seconds', '3', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'flood', '--seconds', '3', '--json'], { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trim().split('\n');
@@ -60,7 +60,7 @@ describe('hood bench flood', () => {
   }, 150_000);
 
   it('refuses a zero duration', () => {
-    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'flood', '--seconds', '0', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'flood', '--seconds', '0', '--json'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/at least 1/);
   }, 60_000);

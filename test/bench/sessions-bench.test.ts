@@ -14,7 +14,7 @@ import { flatKey, hexKey, packKeys } from '../../host/mss/session-table';
 
 describe('hood bench sessions', () => {
   it('--n 500 --json: all 500 JOINs admitted and held, fewer than 4096 bytes per session', () => {
-    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'sessions', '--n', '500', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'sessions', '--n', '500', '--json'], { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trim().split('\n');
@@ -33,7 +33,7 @@ describe('hood bench sessions', () => {
   }, 150_000);
 
   it('rejects an --n out of range', () => {
-    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'sessions', '--n', '0', '--json'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'sessions', '--n', '0', '--json'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/--n must be in 1\.\./);

@@ -9,7 +9,7 @@ const run = promisify(execFile);
 /** Run the CLI; on failure, the error carries what it printed (the demo reports its failures on stdout). */
 async function hood(args: string[]) {
   try {
-    return await run(process.execPath, ['bin/hood.js', ...args], { timeout: 90_000 });
+    return await run(process.execPath, ['bin/hood.js', ...args], { timeout: 90_000, killSignal: 'SIGKILL' });
   } catch (e) {
     const x = e as { message: string; stdout?: string; stderr?: string };
     throw new Error(x.message + '\nstdout:\n' + x.stdout + '\nstderr:\n' + x.stderr);

@@ -18,7 +18,7 @@ describe('hood mss cashout', () => {
     expect(String(busy.stderr)).toMatch(/in use by process \d+ \(stop the gateway first\)/);
 
     writeFileSync(join(dir, 'till', 'lock'), '999999999'); // a lock left by a process that is gone
-    const { stdout } = await run(process.execPath, ['bin/hood.js', 'mss', '--data-dir', dir, '--bank-listen', '127.0.0.1:0', 'cashout', '--json'], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['bin/hood.js', 'mss', '--data-dir', dir, '--bank-listen', '127.0.0.1:0', 'cashout', '--json'], { timeout: 60_000, killSignal: 'SIGKILL' });
     expect(JSON.parse(stdout)).toEqual({ account: 'doug', cashedOut: 0, tillBefore: 0, tillAfter: 0 });
   });
 });

@@ -206,7 +206,7 @@ describe('hood pda', () => {
   }, 120_000);
 
   it('refuses bad options with the form it wants', async () => {
-    const bad = async (args: string[]) => (await run(process.execPath, ['bin/hood.js', 'pda', ...args], { timeout: 60_000 }).catch((e) => e)) as { code: number; stderr: string };
+    const bad = async (args: string[]) => (await run(process.execPath, ['bin/hood.js', 'pda', ...args], { timeout: 60_000, killSignal: 'SIGKILL' }).catch((e) => e)) as { code: number; stderr: string };
     const noPin = await bad(['--broker', broker, '--pin', 'deadbeef']);
     expect(noPin.code).not.toBe(0);
     expect(noPin.stderr).toMatch(/--pin wants <mss-id>=<64 hex digits>/);
@@ -277,9 +277,9 @@ describe('hood board console --espruino (the console plays the radio)', () => {
   }
   it('flash, config, then a session by hand in the console', async () => {
     const dir = testDir('hood-espruino-console-');
-    const flash = await run(process.execPath, ['bin/hood.js', 'flash', '--board', 'espruino-linux', '--espruino', ESPRUINO, '--espruino-dir', dir, '--json'], { timeout: 240_000 });
+    const flash = await run(process.execPath, ['bin/hood.js', 'flash', '--board', 'espruino-linux', '--espruino', ESPRUINO, '--espruino-dir', dir, '--json'], { timeout: 240_000, killSignal: 'SIGKILL' });
     expect(JSON.parse(flash.stdout)).toMatchObject({ ok: true });
-    await run(process.execPath, ['bin/hood.js', 'board', 'config', '--espruino', ESPRUINO, '--espruino-dir', dir, '--broker', broker, '--mss', g.gw.mssId, '--pin', pin, '--json'], { timeout: 120_000 });
+    await run(process.execPath, ['bin/hood.js', 'board', 'config', '--espruino', ESPRUINO, '--espruino-dir', dir, '--broker', broker, '--mss', g.gw.mssId, '--pin', pin, '--json'], { timeout: 120_000, killSignal: 'SIGKILL' });
     const c = child(['board', 'console', '--espruino', ESPRUINO, '--espruino-dir', dir]);
     await c.waitForStderr(/radio played by this console/, 60_000);
     // The Espruino interpreter shares two cores with the rest of the suite: a step takes seconds there (a JOIN

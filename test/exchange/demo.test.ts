@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
-const hood = (args: string[]) => spawnSync(process.execPath, ['bin/hood.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+const hood = (args: string[]) => spawnSync(process.execPath, ['bin/hood.js', ...args], { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
 
 describe('hood demo --exchanges', () => {
   it('3 servers: dropBox picked up, 3 shares, 9 pickup requests of which 6 cover', () => {

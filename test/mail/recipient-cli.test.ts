@@ -23,7 +23,7 @@ import { DOMAIN, startMailGateway } from './helpers';
 import { testDir } from '../helpers/temp-dir';
 
 const run = promisify(execFile);
-const hood = (...args: string[]) => run(process.execPath, ['bin/hood.js', ...args], { timeout: 30_000 });
+const hood = (...args: string[]) => run(process.execPath, ['bin/hood.js', ...args], { timeout: 30_000, killSignal: 'SIGKILL' });
 const rnd = (n: number) => new Uint8Array(randomBytes(n));
 
 let g: Awaited<ReturnType<typeof startMailGateway>>;

@@ -37,7 +37,7 @@ describe('bench anonymity', () => {
 
   it('runs from the CLI with --json and prints the paths', () => {
     const out = testDir('hood-anon-cli-');
-    const stdout = execFileSync(process.execPath, ['bin/hood.js', 'bench', 'anonymity', '--json', '--lambdas', '1', '--loads', '4,16', '--messages', '2000', '--out', out], { encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, ['bin/hood.js', 'bench', 'anonymity', '--json', '--lambdas', '1', '--loads', '4,16', '--messages', '2000', '--out', out], { encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL' });
     const r = JSON.parse(stdout);
     expect(r.svg).toBe(join(out, 'anonymity-bench.svg'));
     expect(r.rows).toHaveLength(2);

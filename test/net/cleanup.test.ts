@@ -98,7 +98,7 @@ describe('lab cleanup', () => {
     await exited;
     expect(namespacesOf(prefix).length).toBe(3);
     expect(workDirsOf(prefix)).toHaveLength(1); // SIGKILL: nothing removed it
-    const down = spawnSync(process.execPath, [resolve('bin/hood.js'), 'lab', 'down'], { encoding: 'utf8', timeout: 60_000 });
+    const down = spawnSync(process.execPath, [resolve('bin/hood.js'), 'lab', 'down'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
     expect(down.status, down.stderr).toBe(0);
     expect(down.stdout).toContain(prefix + '-mss');
     expect(namespacesOf(prefix)).toEqual([]);

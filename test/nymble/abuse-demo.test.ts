@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('hood demo --abuse --json', () => {
   it('blocks the complained-about PDA at both MSSs before it presents, leaves the other alone, lowers the rating', () => {
-    const out = execFileSync(process.execPath, ['bin/hood.js', 'demo', '--abuse', '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync(process.execPath, ['bin/hood.js', 'demo', '--abuse', '--json'], { encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(1);
     const r = JSON.parse(lines[0]) as { ok: boolean; nymble: Record<string, unknown> };

@@ -7,6 +7,7 @@ describe('hood bench nymble', () => {
     const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'nymble', '--json', '--users', '200', '--entries', '20000'], {
       encoding: 'utf8',
       timeout: 180_000,
+      killSignal: 'SIGKILL',
     });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -25,7 +26,7 @@ describe('hood bench nymble', () => {
   }, 200_000);
 
   it('refuses nonsense options', () => {
-    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'nymble', '--users', '0'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['bin/hood.js', 'bench', 'nymble', '--users', '0'], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/at least 1/);
   }, 70_000);
