@@ -17,8 +17,11 @@ import {
 } from '../../host/bench/firmware-bench';
 import { buildProgram } from '../../host/cli/hood';
 
-/** Where the hand-built interpreter lives on the machines of this project (override with HOOD_ESPRUINO). */
-const ESPRUINO = process.env.HOOD_ESPRUINO || '/tmp/espruino-src/bin/espruino';
+/**
+ * The Espruino interpreter for Linux, named by the user (HOOD_ESPRUINO). No registry carries one, so
+ * without it only the error path is tested, and the output says so.
+ */
+const ESPRUINO = process.env.HOOD_ESPRUINO;
 
 describe('hood bench firmware', () => {
   it('without --espruino: a clear error, nothing measured (library and CLI)', async () => {
@@ -49,13 +52,10 @@ describe('hood bench firmware', () => {
     expect(() => parseTimes('')).toThrow(FirmwareBenchError);
   });
 
-  it('on the Espruino interpreter for Linux, if present: correct answers there, ratio, variables after boot', async () => {
-    if (!existsSync(ESPRUINO)) {
-      // Only the error path above can be checked without the interpreter.
-      console.log('bench firmware: no interpreter at ' + ESPRUINO + ' (set HOOD_ESPRUINO); only the error path was tested');
-      await expect(benchFirmware({ espruino: ESPRUINO })).rejects.toThrow(/not an executable file/);
-      return;
-    }
+  const present = !!ESPRUINO && existsSync(ESPRUINO);
+  if (!present) console.log('bench firmware on the interpreter: NOT RUN, skipped (' + (ESPRUINO ? 'nothing at ' + ESPRUINO : 'HOOD_ESPRUINO not set') + '); only the error paths were tested');
+  it.skipIf(!present)('on the Espruino interpreter for Linux: correct answers there, ratio, variables after boot', async () => {
+    if (!ESPRUINO) return;
     const r = await benchFirmware({ espruino: ESPRUINO, runs: 2, timeoutMs: 300_000 });
     console.log('bench firmware: ' + JSON.stringify({ x25519: r.x25519, ed25519Verify: r.ed25519Verify, nymbleStatus: r.nymbleStatus, varsAfterBoot: r.firmware.varsAfterBoot }));
     expect(r.checks).toEqual({ rfc7748: true, matchesTweetnacl: true, rfc8032: true, aead: true, lowOrderRejected: true, nymbleStatus: true });

@@ -266,16 +266,14 @@ describe('--pin', () => {
   });
 });
 
-const ESPRUINO = [process.env.HOOD_ESPRUINO, '/tmp/espruino-src/bin/espruino'].find((p) => p && existsSync(p));
+// The Espruino interpreter for Linux is not in any package registry: it runs only where the user names one
+// (like a board on a port), never a build found lying around on the machine.
+const ESPRUINO = [process.env.HOOD_ESPRUINO].find((p) => p && existsSync(p));
 
 describe('hood board console --espruino (the console plays the radio)', () => {
-  if (!ESPRUINO) {
-    it('is not run: no Espruino interpreter for Linux at $HOOD_ESPRUINO', () => {
-      console.log('hood board console --espruino: NOT RUN (no interpreter at $HOOD_ESPRUINO)');
-    });
-    return;
-  }
-  it('flash, config, then a session by hand in the console', async () => {
+  if (!ESPRUINO) console.log('hood board console --espruino: NOT RUN, skipped (set HOOD_ESPRUINO to an Espruino interpreter for Linux)');
+  it.skipIf(!ESPRUINO)('flash, config, then a session by hand in the console', async () => {
+    if (!ESPRUINO) return;
     const dir = testDir('hood-espruino-console-');
     const flash = await run(process.execPath, ['bin/hood.js', 'flash', '--board', 'espruino-linux', '--espruino', ESPRUINO, '--espruino-dir', dir, '--json'], { timeout: 240_000, killSignal: 'SIGKILL' });
     expect(JSON.parse(flash.stdout)).toMatchObject({ ok: true });
