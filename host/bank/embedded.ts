@@ -11,9 +11,8 @@
  * re-emitted on the MSS's logger, so `hood mss` still shows one log.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { HoodError } from '../common/errors';
 import { errorReason } from '../cashu/errors';
 import type { Logger } from '../common/log';
@@ -65,9 +64,11 @@ const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fa
 /** Longest child log line passed on; pino lines of the bank are far shorter. */
 const MAX_LINE = 16 * 1024;
 
-function tsxImport(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-}
+/**
+ * The bank starts through bin/run-ts.js: tsx's in-thread require hooks, not `--import tsx`, whose
+ * ESM loader hooks Node 20 runs on a separate thread that a start-up under load could wait on for good.
+ */
+const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
 
 /** Re-emit one line of the child's stdout (pino JSON) on the MSS's logger. */
 function forwardLine(log: Logger, line: string): void {
@@ -104,8 +105,8 @@ function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
 
 export async function spawnBank(o: SpawnBankOptions): Promise<EmbeddedBank> {
   const host = o.host.includes(':') ? '[' + o.host + ']' : o.host;
-  const child = fork(ENTRY, ['--listen', host + ':' + o.port, '--data-dir', o.dataDir, ...(o.args || [])], {
-    execArgv: ['--import', tsxImport()],
+  const child = fork(RUN_TS, [ENTRY, '--listen', host + ':' + o.port, '--data-dir', o.dataDir, ...(o.args || [])], {
+    execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'json',
     env: { ...process.env, HOOD_LOG_LEVEL: String(o.log.level || 'info') },

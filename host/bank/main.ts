@@ -1,5 +1,5 @@
 /**
- * Stand-alone bank process: `tsx host/bank/main.ts --listen 127.0.0.1:0 --data-dir DIR`.
+ * Stand-alone bank process: `node bin/run-ts.js host/bank/main.ts --listen 127.0.0.1:0 --data-dir DIR`.
  * Same as `hood bank`, with the same options (host/cli/bank-options.ts), without the rest of the
  * CLI. Logs one JSON line {"msg":"listening","url":...} once it accepts requests.
  *

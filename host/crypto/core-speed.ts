@@ -5,7 +5,7 @@
  * timed; the two providers alternate, `reps` rounds each, and rates are per second of wall time and of
  * this process's CPU time (steadier on a shared host). Figures: docs/crypto-speed.md.
  *
- *   node --import tsx host/crypto/core-speed.ts [cells] [joins] [reps]
+ *   node bin/run-ts.js host/crypto/core-speed.ts [cells] [joins] [reps]
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import path from 'node:path';

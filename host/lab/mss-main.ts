@@ -6,7 +6,7 @@
  * `--mix-mean-delay` seconds (0 = no mix; docs/anonymity.md), and names the maildir in the ready line.
  * With `--federation FILE --peer-listen HOST:PORT` it is a member of the lab's federation (docs/federation.md) and
  * serves the MSS-to-MSS endpoint for hand-off (paper §6.3) at that address.
- * Lightweight entry (`node --import tsx host/lab/mss-main.ts ...`) so the lab does not load the whole CLI.
+ * Lightweight entry (`node bin/run-ts.js host/lab/mss-main.ts ...`) so the lab does not load the whole CLI.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { parseIntOption } from '../cli/options';
@@ -55,7 +55,8 @@ if (!o.federation !== !o.peerListen) {
   process.exit(2);
 }
 const log = createLogger({ level: process.env.HOOD_LOG_LEVEL || 'warn', name: 'lab-mss', destination: process.stderr });
-await runUntilSignal(
+// No top-level await: the lab starts this through bin/run-ts.js (tsx's in-thread require hooks).
+runUntilSignal(
   async () => {
     const mss = await startMss({
       dataDir: o.dataDir,
@@ -82,5 +83,10 @@ await runUntilSignal(
     return mss;
   },
   (mss) => mss.stop().catch(() => undefined),
+).then(
+  () => process.exit(0),
+  (e) => {
+    process.stderr.write('mss-main: ' + ((e as Error).message || String(e)) + '\n');
+    process.exit(1);
+  },
 );
-process.exit(0);

@@ -33,6 +33,8 @@ import { LabProc } from './procs';
 import { BACKBONE_PREFIX_LEN, LAB_FEDERATION, makeLabFederation, PEER_PORT, SITES, sitePcap, type LabMssSite } from './federation';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** TypeScript entries start through bin/run-ts.js (tsx's in-thread hooks; see there). */
+const RUN_TS = join(ROOT, 'bin/run-ts.js');
 export const DEFAULT_BUNDLE = join(ROOT, 'firmware/dist/hood.js');
 
 export const SUBNET = '10.77.0';
@@ -263,7 +265,7 @@ export class Testbed {
     const readies = await Promise.all(
       sites.map(async (s, i) => {
         const mss = this.spawn(s.nsName, this.siteNs(i), process.execPath, [
-          '--import', 'tsx', join(ROOT, 'host/lab/mss-main.ts'), '--data-dir', dataDirs[i], '--host', s.ip,
+          RUN_TS, join(ROOT, 'host/lab/mss-main.ts'), '--data-dir', dataDirs[i], '--host', s.ip,
           '--port', String(BROKER_PORT), '--mss-id', s.mssId,
           ...(this.opts.mail ? ['--mail', '--mix-mean-delay', String(this.opts.mail.mixMeanDelaySec)] : []),
           ...(fed ? ['--federation', fed.listFile, '--peer-listen', s.backboneIp + ':' + PEER_PORT] : []),
@@ -278,7 +280,7 @@ export class Testbed {
 
     await Promise.all(
       this.pdas.map(async (p) => {
-        const args = ['--import', 'tsx', join(ROOT, 'host/lab/pda-main.ts'), '--iface', 'eth0', '--bundle', bundle];
+        const args = [RUN_TS, join(ROOT, 'host/lab/pda-main.ts'), '--iface', 'eth0', '--bundle', bundle];
         for (const l of p.leaks) args.push('--leak', l);
         p.proc = this.spawn('pda' + p.index, p.ns, process.execPath, args, { stdin: true, onLine: (l) => p.onLine(l) });
         await p.waitFor((e) => e.ev === 'boot', 60_000, 0);

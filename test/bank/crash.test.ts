@@ -15,12 +15,13 @@ import { finishProofs, prepareOutputs, wireOutputs, type PreparedOutputs } from 
 import type { WireSignature } from '../../host/wallet/client';
 import type { Proof } from '../../host/wallet/types';
 import { cleanupTempDirs, tempDir } from './helpers';
+import { RUN_TS } from '../helpers/run-ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const children: ChildProcess[] = [];
 
 function spawnBank(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'host/bank/main.ts'), '--listen', '127.0.0.1:0', '--data-dir', dir], {
+  const child = spawn(process.execPath, [RUN_TS, join(ROOT, 'host/bank/main.ts'), '--listen', '127.0.0.1:0', '--data-dir', dir], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, HOOD_LOG_LEVEL: 'info' },

@@ -15,6 +15,7 @@ import type { SqliteLedgerStore } from '../../host/bank/ledger/sqlite';
 import { BankError } from '../../host/cashu/errors';
 import { activeKeys, finish, mintOnes, prepare, preparedByB, wire, type KeysetKeys, type TestProof } from './fast-wallet';
 import { cleanupTempDirs, tempDir } from './helpers';
+import { RUN_TS } from '../helpers/run-ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 afterAll(() => cleanupTempDirs());
@@ -187,7 +188,7 @@ describe('group commit in process', () => {
 
 
 function runKillChild(dir: string, planPath: string): Promise<{ lines: string[]; signal: string | null; err: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/bank/fixtures/group-kill.ts'), dir, planPath], {
+  const child = spawn(process.execPath, [RUN_TS, join(ROOT, 'test/bank/fixtures/group-kill.ts'), dir, planPath], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -18,6 +18,7 @@ import { finishProofs, prepareOutputs, wireOutputs, type PreparedOutputs } from 
 import type { WireSignature } from '../../host/wallet/client';
 import { cleanupTempDirs, tempDir } from './helpers';
 import { startPgServer, type PgServer } from './postgres-server';
+import { RUN_TS } from '../helpers/run-ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 let server: PgServer;
@@ -168,7 +169,7 @@ it('refuses an unreachable database without quoting the password of its URL', as
 function spawnBank(dir: string, db: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'host/bank/main.ts'), '--listen', '127.0.0.1:0', '--data-dir', dir, '--db', db],
+    [RUN_TS, join(ROOT, 'host/bank/main.ts'), '--listen', '127.0.0.1:0', '--data-dir', dir, '--db', db],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOOD_LOG_LEVEL: 'info' } },
   );
   children.push(child);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signalExitCode } from '../../host/cli/signals';
 import { testDir } from '../helpers/temp-dir';
+import { RUN_TS } from '../helpers/run-ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const started: ChildProcess[] = [];
@@ -28,7 +29,7 @@ interface Proc {
 }
 
 function start(entry: string, args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, entry), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [RUN_TS, join(ROOT, entry), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let out = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];

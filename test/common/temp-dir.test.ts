@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveTempDirs, makeTempDir, removeTempDir } from '../../host/common/temp-dir';
+import { RUN_TS } from '../helpers/run-ts';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'temp-dir-child.ts');
 
@@ -23,7 +24,7 @@ interface Plan {
 }
 
 async function runChild(plan: Plan): Promise<{ dirs: string[]; existed: boolean[]; code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [RUN_TS, CHILD, JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

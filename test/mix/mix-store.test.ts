@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { ExpMix, MixFullError } from '../../host/mix/exp-mix';
 import { MixStore } from '../../host/mix/mix-store';
 import { testDir } from '../helpers/temp-dir';
+import { RUN_TS } from '../helpers/run-ts';
 
 describe('MixStore', () => {
   it('is WAL + synchronous FULL + secure_delete, mode 0600, lanes counted apart, bound kept across a reopen', async () => {
@@ -61,7 +62,7 @@ describe('MixStore', () => {
     const dir = testDir('hood-mix-crash-');
     const file = join(dir, 'mix.sqlite');
     const relLog = join(dir, 'released-before-kill.jsonl');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'mix-child.ts'), file, String(N), String(MEAN), relLog], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [RUN_TS, join(__dirname, 'fixtures', 'mix-child.ts'), file, String(N), String(MEAN), relLog], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));

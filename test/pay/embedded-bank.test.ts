@@ -15,6 +15,7 @@ import { createLogger, silentLogger } from '../../host/common/log';
 import { BankAdminError, spawnBank } from '../../host/bank/embedded';
 import { DEFAULT_PRICE, setupPayment } from '../../host/pay/setup';
 import { cleanupTempDirs, tempDir } from '../bank/helpers';
+import { RUN_TS } from '../helpers/run-ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const started: ChildProcess[] = [];
@@ -137,7 +138,7 @@ describe('embedded bank process', () => {
 
   it('exits by itself when the MSS process dies (no orphan)', async () => {
     const dir = tempDir('orphan');
-    const parent = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/pay/fixtures/bank-parent.ts'), dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, [RUN_TS, join(ROOT, 'test/pay/fixtures/bank-parent.ts'), dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     started.push(parent);
     const info = await new Promise<{ pid: number; url: string }>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('stand-in MSS did not start its bank')), 30_000);

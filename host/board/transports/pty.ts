@@ -60,10 +60,16 @@ export async function openEspruinoPty(o: PtyOptions): Promise<Transport & { chil
   });
   const closeFns: ((err?: Error) => void)[] = [];
   let exited = false;
+  // The last of stderr (script's own complaints, or the interpreter's), quoted when it exits badly.
+  let stderrTail = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderrTail = (stderrTail + d.toString('latin1')).slice(-400);
+  });
   child.on('exit', (code, sig) => {
     exited = true;
     cleanup();
-    const err = code === 0 || sig === 'SIGKILL' ? undefined : new Error('espruino exited (' + (sig ?? code) + ')');
+    const said = stderrTail.trim().replace(/\s+/g, ' ');
+    const err = code === 0 || sig === 'SIGKILL' ? undefined : new Error('espruino exited (' + (sig ?? code) + ')' + (said ? ': ' + said : ''));
     for (const f of closeFns.splice(0)) f(err);
   });
   await new Promise<void>((resolve, reject) => {
