@@ -101,8 +101,8 @@ export interface MssBenchResult {
   targets: { ratio: number; mssAddedP99Ms: number; met: boolean };
 }
 
-const TARGET_RATIO = 0.5;
-const TARGET_P99_MS = 5;
+export const MSS_TARGET_RATIO = 0.5;
+export const MSS_TARGET_P99_MS = 5;
 const NS_PER_MS = 1e6;
 
 function generatorWorker(setup: WorkerSetup) {
@@ -270,7 +270,7 @@ export async function benchMss(o: MssBenchOptions): Promise<MssBenchResult> {
       sessionsHeld,
       phases,
       loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
-      targets: { ratio: TARGET_RATIO, mssAddedP99Ms: TARGET_P99_MS, met: ratio >= TARGET_RATIO && added.p99 < TARGET_P99_MS },
+      targets: { ratio: MSS_TARGET_RATIO, mssAddedP99Ms: MSS_TARGET_P99_MS, met: ratio >= MSS_TARGET_RATIO && added.p99 < MSS_TARGET_P99_MS },
     };
   } finally {
     await relay?.close().catch(() => undefined);

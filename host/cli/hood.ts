@@ -9,6 +9,7 @@ import { registerMssCommands } from './commands/mss';
 import { registerMssBenchCommand } from './commands/bench-mss';
 import { registerFloodBenchCommand } from './commands/bench-flood';
 import { registerFirmwareBenchCommand } from './commands/bench-firmware';
+import { registerTargetsBenchCommand } from './commands/bench-targets';
 import { registerNymbleBenchCommand } from './commands/bench-nymble';
 import { registerSessionsBenchCommand } from './commands/bench-sessions';
 import { registerAnonymityBenchCommand } from './commands/bench-anonymity';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerSessionsBenchCommand(bench);
   registerAnonymityBenchCommand(bench);
   registerBankBenchCommand(bench);
+  registerTargetsBenchCommand(bench);
   return program;
 }
 
