@@ -64,8 +64,14 @@ export interface BankBenchResult {
   ratio: number;
   /** constant-time multiplications the mint does per 1-in/1-out swap */
   mulsPerSwap: number;
-  /** swapsPerSec / (fastest library's mulPerSec / mulsPerSwap) */
+  /**
+   * swapsPerSec / (fastest library's mulPerSec / mulsPerSwap), with that library's rate measured
+   * right before and right after the HTTP phase (`yardstick`, its mean): the host's speed drifts
+   * (other jobs, a shared VM's neighbours), and a rate taken half a minute earlier would judge the
+   * swaps against another machine.
+   */
   efficiency: number;
+  yardstick: { library: CurveName; before: number; after: number; mulPerSec: number };
   /**
    * libsecp256k1's variable-time k·P (publicKeyTweakMul, secp256k1_ecmult) per second, and
    * `efficiency` against it. Not what the mint may use (curve/native.ts: its time follows the
@@ -253,6 +259,12 @@ export async function benchBank(
     let swapsHttp = 0;
     let httpCpu = NaN;
     let genCpu = NaN;
+    // The yardstick: the fastest library, measured around the timed phase.
+    const fastest = availableCurves().find((c) => c.name === curves[0].library)!;
+    let yardBefore = NaN;
+    let yardAfter = NaN;
+    let vtBefore: number | null = null;
+    let vtAfter: number | null = null;
     try {
       const acct = await bank.mint.createAccount('bench');
       await bank.mint.creditAccount('bench', 10_000_000);
@@ -275,11 +287,15 @@ export async function benchBank(
       const requests = swapBodies(curve, proofs, hks).map((b) => serializePost(host, '/v1/swap', b));
       say('http swaps: ' + concurrency + ' clients');
       const client = (http = await rawHttpClient(bank.url, concurrency));
+      yardBefore = measureMul(fastest, 600);
+      vtBefore = measureVariableTimeMul(600);
       const bankCpu0 = processCpuSec(bank.pid);
       const genCpu0 = ownCpuSec();
       viaHttp = await drive(requests, concurrency, phaseMs, (r) => client.send(r).then((status) => status === 200));
       genCpu = ownCpuSec() - genCpu0;
       httpCpu = processCpuSec(bank.pid) - bankCpu0;
+      yardAfter = measureMul(fastest, 600);
+      vtAfter = measureVariableTimeMul(600);
       if (viaHttp.failed) throw new Error('bench: ' + viaHttp.failed + ' swaps refused over HTTP');
       swapsHttp = viaHttp.done;
       const audit2 = await bank.mint.audit();
@@ -292,6 +308,8 @@ export async function benchBank(
     const swapsPerSec = swapsHttp / (viaHttp.ms / 1000);
     const mintsPerSec = mints / (mintMs / 1000);
     const mulsPerSwap = 3;
+    const yard = (yardBefore + yardAfter) / 2;
+    const vt = vtMul === null || vtBefore === null || vtAfter === null ? null : (vtBefore + vtAfter) / 2;
     return {
       swapsPerSec: r3(swapsPerSec),
       inProcessSwapsPerSec: r3(inProc.done / (inProc.ms / 1000)),
@@ -304,8 +322,9 @@ export async function benchBank(
       curves,
       ratio: r3(swapsPerSec / pointMulPerSec),
       mulsPerSwap,
-      efficiency: r3(swapsPerSec / (curves[0].mulPerSec / mulsPerSwap)),
-      variableTime: vtMul === null ? null : { mulPerSec: r3(vtMul), efficiency: r3(swapsPerSec / (vtMul / mulsPerSwap)) },
+      efficiency: r3(swapsPerSec / (yard / mulsPerSwap)),
+      yardstick: { library: fastest.name, before: r3(yardBefore), after: r3(yardAfter), mulPerSec: r3(yard) },
+      variableTime: vt === null ? null : { mulPerSec: r3(vt), efficiency: r3(swapsPerSec / (vt / mulsPerSwap)) },
       concurrency,
       transport: 'http',
       swaps: swapsHttp,

@@ -17,7 +17,12 @@ it('reports durable swaps over HTTP, every curve library, and efficiency against
   for (const k of ['swapsPerSec', 'inProcessSwapsPerSec', 'mintsPerSec'] as const) expect(r[k]).toBeGreaterThan(0);
   expect(r.swaps).toBeGreaterThan(0);
   expect(r.mulsPerSwap).toBe(3);
-  expect(r.efficiency).toBeCloseTo(r.swapsPerSec / (r.curves[0].mulPerSec / 3), 2);
+  // The yardstick is the fastest library, measured right before and after the timed phase.
+  expect(r.yardstick.library).toBe(r.curves[0].library);
+  expect(r.yardstick.before).toBeGreaterThan(0);
+  expect(r.yardstick.after).toBeGreaterThan(0);
+  expect(r.yardstick.mulPerSec).toBeCloseTo((r.yardstick.before + r.yardstick.after) / 2, 2);
+  expect(r.efficiency).toBeCloseTo(r.swapsPerSec / (r.yardstick.mulPerSec / 3), 2);
   // the variable-time rate is a reference only, reported beside the constant-time one
   expect(r.variableTime!.mulPerSec).toBeGreaterThan(0);
   expect(r.variableTime!.efficiency).toBeCloseTo(r.swapsPerSec / (r.variableTime!.mulPerSec / 3), 2);

@@ -12,7 +12,7 @@ export function registerFirmwareBenchCommand(bench: Command): void {
         'Espruino interpreter built for Linux; Espruino variables in use after the firmware boots',
     )
     .option('--espruino <path>', 'path of the Espruino interpreter built for Linux (required)')
-    .option('--runs <n>', 'timed calls per operation', parseIntOption, 3)
+    .option('--runs <n>', 'timed calls per operation', parseIntOption, 5)
     .option('--timeout <seconds>', 'wall-time limit per interpreter process', parseIntOption, 900)
     .action(async (o: JsonFlag & { espruino?: string; runs: number; timeout: number }) => {
       const r = await benchFirmware({

@@ -40,7 +40,12 @@
 
 export type Fe = Float64Array;
 
-/** A dot product with offset: sum over i of a[i] * b[(i + offset) % b.length]. */
+/**
+ * A dot product with offset: sum over i of a[i] * b[(i + offset) % b.length]. E.convolve reads
+ * an omitted offset as 0 (it converts its offset as an int32, undefined giving 0); the ladder of
+ * x25519-conv.ts omits it where it is 0, one argument less to evaluate on the interpreter, and
+ * feSetConvolve hands a model 0 there.
+ */
 export type Convolve = (a: ArrayLike<number>, b: ArrayLike<number>, offset: number) => number;
 
 declare const E: any;
@@ -146,12 +151,18 @@ function makeField() {
   /**
    * Which multiplication path runs: the native convolve (Espruino) or the unrolled columns.
    * Exported so tests run the Espruino path on Node with a JavaScript model of E.convolve; the
-   * firmware never calls it. Returns the previous setting.
+   * firmware never calls it. Returns the previous setting. A model is called with the offset
+   * E.convolve would use: 0 where the caller omitted it.
    */
   function feSetConvolve(cv: Convolve | null): Convolve | null {
     const old = CONV;
-    CONV = cv;
-    if (W !== null) W.cv = cv;
+    CONV =
+      cv === null
+        ? null
+        : function (a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number {
+            return cv(a, b, offset === undefined ? 0 : offset);
+          };
+    if (W !== null) W.cv = CONV;
     return old;
   }
 
